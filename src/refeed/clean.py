@@ -1,0 +1,291 @@
+"""ParsedArticle -> CleanArticle: the article and only the article, safe to publish.
+
+The order matters and is the same for every article:
+ 1. parse (BeautifulSoup on lxml) and flatten absurd nesting;
+ 2. drop comments and dangerous or useless elements with their content (script, iframe, ...);
+ 3. read the metadata the page carries (author byline, rel="tag" categories);
+ 4. drop clutter: custom elements, share widgets and their labels, promo blocks, pixels;
+ 5. fix URLs: lazy images get a real src, every URL absolute and free of tracking parameters,
+    links get rel="noopener noreferrer";
+ 6. prune wrappers left empty, take the lead paragraph as summary;
+ 7. sanitize LAST (sanitize.sanitize_html): whatever the steps above missed, the allowlist stops.
+Steps 1-6 make the content clean; only step 7 makes it safe.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PreformattedString, Tag
+
+from refeed.errors import SeedError
+from refeed.models import CleanArticle, ParsedArticle
+from refeed.policy import HtmlPolicy
+from refeed.sanitize import sanitize_html, xml_safe_text
+from refeed.sources import entry_id
+from refeed.urls import absolutize, canonical_url, is_web_url, rewrite_srcset, strip_tracking
+
+MEDIA = frozenset({"img", "picture", "video", "audio"})
+# Elements that mean something even when empty; every other element with no text and no
+# media inside is a wrapper left behind and goes.
+KEEP_EMPTY = frozenset(
+    {"img", "picture", "source", "br", "hr", "wbr", "td", "th", "tr", "col", "colgroup"}
+)
+BLOCKS = frozenset(
+    {"div", "p", "section", "aside", "article", "header", "footer", "li", "blockquote", "figure"}
+)
+_SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+)(?:px)?\s*(?:;|$)", re.I)
+_HIDDEN = re.compile(r"(?:^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
+_PLACEHOLDER = re.compile(
+    r"^(data:|about:)|(blank|spacer|placeholder|lazy|transparent)\.(gif|png)", re.I
+)
+AUTHOR_MAX_CHARS = 120
+
+
+def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
+    """Clean and sanitize one article; SeedError if nothing worth publishing is left."""
+    soup = BeautifulSoup(article.body_html, "lxml")
+    root: Tag = soup.body or soup
+    base = article.url
+    _flatten_deep(root, policy.max_nesting)
+    _drop_markup_noise(soup, root, policy)
+    author = _take_author(root)
+    categories = _page_categories(root)
+    _drop_clutter(root, policy, base)
+    _fix_urls(root, base, policy)
+    _prune_empty(root)
+    _trim_edges(root)
+    if not root.get_text(strip=True) and root.find(MEDIA) is None:
+        raise SeedError(
+            article.seed, "nothing left after cleaning: the body holds no text and no image"
+        )
+    summary = _lead_text(root, policy.summary_max_chars)
+    content = sanitize_html(root.decode_contents(), policy)
+    url = canonical_url(article.url, policy.is_tracking_parameter)
+    title = xml_safe_text(article.title).strip() or _shorten(summary, 80) or url
+    return CleanArticle(
+        seed=article.seed,
+        entry_id=entry_id(url),
+        url=url,
+        title=title,
+        published=article.published,
+        author=author,
+        summary=summary,
+        content_html=content,
+        categories=categories,
+    )
+
+
+def _flatten_deep(root: Tag, max_depth: int) -> None:
+    """Unwrap elements nested deeper than `max_depth`, keeping their content."""
+    depth: dict[int, int] = {id(root): 0}
+    too_deep: list[Tag] = []
+    for el in root.find_all(True):
+        d = depth.get(id(el.parent), 0) + 1
+        depth[id(el)] = d
+        if d > max_depth:
+            too_deep.append(el)
+    for el in reversed(too_deep):
+        el.unwrap()
+
+
+def _drop_markup_noise(soup: BeautifulSoup, root: Tag, policy: HtmlPolicy) -> None:
+    """Comments, doctypes and CDATA, then elements dropped with their content."""
+    for node in soup.find_all(string=lambda s: isinstance(s, PreformattedString)):
+        node.extract()
+    for el in root.find_all(policy.drop_with_content):
+        if not el.decomposed:
+            el.decompose()
+
+
+def _take_author(root: Tag) -> str | None:
+    """The byline: an <address> (removed, it becomes metadata), else a rel/itemprop author."""
+    address = root.find("address")
+    if address is not None:
+        name = _text(address)
+        address.decompose()
+        if 0 < len(name) <= AUTHOR_MAX_CHARS:
+            return xml_safe_text(name)
+    for el in root.find_all(True):
+        if "author" in _tokens(el, "rel") or "author" in _tokens(el, "itemprop"):
+            name = _text(el)
+            if 0 < len(name) <= AUTHOR_MAX_CHARS:
+                return xml_safe_text(name)
+    return None
+
+
+def _page_categories(root: Tag) -> tuple[str, ...]:
+    """Categories the page names with rel="tag" links, in page order, without repeats."""
+    found = [_text(a) for a in root.find_all("a") if "tag" in _tokens(a, "rel")]
+    return tuple(dict.fromkeys(xml_safe_text(t) for t in found if t))
+
+
+def _drop_clutter(root: Tag, policy: HtmlPolicy, base: str) -> None:
+    """Custom elements, share/promo-marked elements, share links, promo blocks, pixels."""
+    for el in root.find_all(lambda t: "-" in t.name):
+        if not el.decomposed:
+            el.decompose()
+    for el in root.find_all(lambda t: _is_marked_clutter(t, policy)):
+        if not el.decomposed and len(el.get_text()) <= policy.clutter_max_text:
+            el.decompose()
+    for a in root.find_all("a", href=True):
+        if a.decomposed:
+            continue
+        href = absolutize(str(a["href"]), base)
+        if href is not None and policy.share_url_re.match(href):
+            parent = a.parent
+            a.decompose()
+            _drop_if_label_only(parent, root, policy)
+    for node in root.find_all(string=policy.promo_text_re):
+        if isinstance(node, NavigableString) and node.parent is not None:
+            _drop_promo_block(node, root, policy)
+    for img in root.find_all("img"):
+        if _is_tracking_pixel(img, policy.tracking_pixel_max):
+            img.decompose()
+
+
+def _is_marked_clutter(el: Tag, policy: HtmlPolicy) -> bool:
+    if any(policy.clutter_attribute_re.fullmatch(name) for name in el.attrs):
+        return True
+    tokens = _tokens(el, "class") + _tokens(el, "id")
+    return any(policy.clutter_token_re.fullmatch(t) for t in tokens)
+
+
+def _drop_if_label_only(el: Tag | None, root: Tag, policy: HtmlPolicy) -> None:
+    """Walk up from a removed share link, removing containers left with only a share label."""
+    while el is not None and el is not root and not el.decomposed:
+        text = el.get_text()
+        if el.find(MEDIA) is not None or not (
+            not text.strip() or policy.share_label_re.fullmatch(text)
+        ):
+            return
+        parent = el.parent
+        el.decompose()
+        el = parent
+
+
+def _drop_promo_block(node: NavigableString, root: Tag, policy: HtmlPolicy) -> None:
+    """Remove the smallest block holding a promo text, or the text alone if that block is big."""
+    block = node.parent
+    while block is not None and block is not root and block.name not in BLOCKS:
+        block = block.parent
+    if block is not None and block is not root and len(block.get_text()) <= policy.clutter_max_text:
+        block.decompose()
+    else:
+        node.extract()
+
+
+def _is_tracking_pixel(img: Tag, max_side: int) -> bool:
+    style = str(img.get("style", ""))
+    if _HIDDEN.search(style):
+        return True
+    sides = {k.lower(): int(v) for k, v in _SIZE.findall(style)}
+    for side in ("width", "height"):
+        value = str(img.get(side, "")).strip().removesuffix("px")
+        if value.isdigit():
+            sides[side] = int(value)
+    if any(v == 0 for v in sides.values()):
+        return True
+    return len(sides) == 2 and all(v <= max_side for v in sides.values())
+
+
+def _fix_urls(root: Tag, base: str, policy: HtmlPolicy) -> None:
+    """Lazy images made real; URLs absolute and untracked; links opened safely."""
+
+    def fix(url: str) -> str | None:
+        resolved = absolutize(url, base)
+        if resolved is None:
+            return None
+        return (
+            strip_tracking(resolved, policy.is_tracking_parameter)
+            if is_web_url(resolved)
+            else resolved
+        )
+
+    for el in root.find_all(True):
+        if el.name in ("img", "source"):
+            _unlazy(el, policy)
+        for name, raw in list(el.attrs.items()):
+            if not isinstance(raw, str):  # multi-valued (class, rel): never a URL
+                continue
+            value: str = raw
+            if name in policy.url_attributes:
+                new = fix(value)
+            elif name in policy.srcset_attributes:
+                new = rewrite_srcset(value, fix) or None
+            else:
+                continue
+            if new is None:
+                del el[name]
+            else:
+                el[name] = new
+        if el.name == "a":
+            el["rel"] = "noopener noreferrer"
+
+
+def _unlazy(el: Tag, policy: HtmlPolicy) -> None:
+    """Move a lazy-loading URL (data-src, ...) where a reader will load it."""
+    for lazy, real in policy.lazy_image_attributes:
+        lazy_url = str(el.get(lazy, "")).strip()
+        current = str(el.get(real, "")).strip()
+        if lazy_url and (not current or _PLACEHOLDER.search(current)):
+            el[real] = lazy_url
+
+
+def _prune_empty(root: Tag) -> None:
+    """Remove elements left with no text and no media, innermost first, in one pass."""
+    for el in reversed(root.find_all(True)):
+        if el.name in KEEP_EMPTY or el.decomposed:
+            continue
+        if all(
+            (isinstance(c, NavigableString) and not c.strip())
+            or (isinstance(c, Tag) and c.name == "br")
+            for c in el.contents
+        ):
+            el.decompose()
+
+
+def _trim_edges(root: Tag) -> None:
+    """Line breaks, rules and blank text at the very start or end of the article go."""
+    for pick in (0, -1):
+        while root.contents:
+            edge = root.contents[pick]
+            if isinstance(edge, Tag) and edge.name in ("br", "hr"):
+                edge.decompose()
+            elif isinstance(edge, NavigableString) and not edge.strip():
+                edge.extract()
+            else:
+                break
+
+
+def _lead_text(root: Tag, max_chars: int) -> str:
+    """The first paragraph with text, as plain text, cut to `max_chars`."""
+    for p in root.find_all("p"):
+        text = _text(p)
+        if text:
+            return xml_safe_text(_shorten(text, max_chars))
+    return xml_safe_text(_shorten(_text(root), max_chars))
+
+
+def _shorten(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1]
+    space = cut.rfind(" ")
+    if space > max_chars * 0.6:  # text with spaces: do not cut a word in half
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:，。；：、") + "…"
+
+
+def _text(el: Tag) -> str:
+    return " ".join(el.get_text(" ").split())
+
+
+def _tokens(el: Tag, attr: str) -> list[str]:
+    value = el.get(attr)
+    if value is None:
+        return []
+    return (
+        [str(v).lower() for v in value] if isinstance(value, list) else str(value).lower().split()
+    )

@@ -1,0 +1,29 @@
+"""One error hierarchy: each error says what failed (a file, a key) and chains its cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class RefeedError(Exception):
+    """Base of every error refeed expects and reports; anything else is a bug."""
+
+
+class ConfigError(RefeedError):
+    """The configuration file is missing, unreadable, or says something invalid."""
+
+    def __init__(self, path: Path | str, key: str | None, message: str) -> None:
+        self.path = str(path)
+        self.key = key
+        self.message = message
+        where = f"{self.path}: {key}" if key else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class SeedError(RefeedError):
+    """A seed file does not follow the seed format; the run goes on without it."""
+
+    def __init__(self, seed: str, reason: str) -> None:
+        self.seed = seed
+        self.reason = reason
+        super().__init__(f"{seed}: {reason}")

@@ -1,0 +1,92 @@
+"""One frozen type per stage of the data flow.
+
+seed file on disk -> SeedFile -> ParsedArticle -> CleanArticle -> StoredEntry -> feed bytes
+
+Every datetime here is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class SeedFile:
+    """A file found in the seeds folder; `name` is its path relative to that folder."""
+
+    path: Path
+    name: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedArticle:
+    """A seed file that follows the format: header fields and the raw, untrusted body HTML."""
+
+    seed: str
+    published: datetime
+    title: str
+    url: str
+    body_html: str
+
+
+@dataclass(frozen=True, slots=True)
+class CleanArticle:
+    """An article whose HTML is cleaned and sanitized: safe to put in front of a reader.
+
+    `url` is canonical (tracking parameters and fragment removed); `entry_id` derives from it.
+    """
+
+    seed: str
+    entry_id: str
+    url: str
+    title: str
+    published: datetime
+    author: str | None
+    summary: str
+    content_html: str
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """A feed entry: the winning article for one canonical URL, assigned to one source.
+
+    `published` is the earliest time the URL was seen, `updated` the time of the version shown.
+    """
+
+    source: str
+    article: CleanArticle
+    published: datetime
+    updated: datetime
+    categories: tuple[str, ...] = field(default=())
+
+    @property
+    def entry_id(self) -> str:
+        return self.article.entry_id
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    """What a feed says about itself: a configured or derived source, or the combined feed."""
+
+    name: str
+    feed_id: str
+    title: str
+    self_url: str
+    homepage: str
+    author: str
+    subtitle: str | None = None
+    language: str | None = None
+    icon: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A seed file that was not published, and why (shown to the user verbatim)."""
+
+    seed: str
+    reason: str

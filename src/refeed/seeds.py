@@ -1,0 +1,148 @@
+"""Find seed files and parse them, exactly, into ParsedArticle.
+
+The format (UTF-8, LF or CRLF, optional BOM):
+
+    <!--1691590501000-->          line 1: publication time, epoch milliseconds, UTC
+    [Title](https://host/path)    line 2: Markdown link; the title may hold [ ] and the URL ( )
+    ------                        line 3: separator (three or more dashes)
+                                  blank line(s)
+    <div>...raw HTML...</div>     the article body, untrusted
+
+A file that breaks the format raises SeedError with a reason naming the line at fault.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from refeed.errors import SeedError
+from refeed.models import ParsedArticle, SeedFile
+from refeed.urls import is_web_url
+
+SEED_GLOB = "*.txt"
+TIMESTAMP = re.compile(r"<!--\s*(.*?)\s*-->")
+SEPARATOR = re.compile(r"-{3,}")
+# A millisecond timestamp below this (1973-03-03) is a seconds timestamp in disguise:
+# every date from 1973 to 2286 written in seconds is smaller than it.
+MIN_MILLISECONDS = 100_000_000_000
+_SHOW = 60  # characters of an offending line quoted in a reason
+
+
+def find_seed_files(folder: Path) -> Iterator[SeedFile]:
+    """Seed files (`*.txt`, in sub-folders too, hidden ones skipped) in a stable order."""
+    found: list[SeedFile] = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for filename in filenames:
+            if filename.startswith(".") or not Path(filename).match(SEED_GLOB):
+                continue
+            path = Path(dirpath, filename)
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # vanished between listing and stat: it is simply not there
+            if not path.is_file():
+                continue
+            name = path.relative_to(folder).as_posix()
+            found.append(SeedFile(path, name, st.st_size, st.st_mtime_ns))
+    found.sort(key=lambda s: s.name)
+    yield from found
+
+
+def read_seed(seed: SeedFile, max_bytes: int) -> bytes:
+    """The file's bytes, refusing one that is too large, unreadable or binary."""
+    if seed.size > max_bytes:
+        raise SeedError(seed.name, f"file is {seed.size:,} bytes, over the limit of {max_bytes:,}")
+    try:
+        with seed.path.open("rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise SeedError(seed.name, f"cannot be read: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:
+        raise SeedError(seed.name, f"file grew over the limit of {max_bytes:,} bytes")
+    if b"\x00" in data:
+        raise SeedError(seed.name, "binary file (contains NUL bytes), not a seed file")
+    return data
+
+
+def parse_seed(name: str, data: bytes, now: datetime, max_future: timedelta) -> ParsedArticle:
+    """Parse one seed file's bytes; `now` bounds how far in the future a timestamp may be."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SeedError(name, f"not UTF-8 text (invalid byte at offset {exc.start})") from exc
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    if not text.strip():
+        raise SeedError(name, "empty file")
+    lines = text.split("\n", 3)
+    while len(lines) < 4:
+        lines.append("")
+    published = _parse_timestamp(name, lines[0].strip(), now, max_future)
+    title, url = _parse_link(name, lines[1].strip())
+    if not SEPARATOR.fullmatch(lines[2].strip()):
+        raise SeedError(name, f"line 3: expected the separator '------', found {_quote(lines[2])}")
+    body = lines[3].strip()
+    if not body:
+        raise SeedError(name, "empty body: no article HTML after the separator")
+    return ParsedArticle(seed=name, published=published, title=title, url=url, body_html=body)
+
+
+def _parse_timestamp(name: str, line: str, now: datetime, max_future: timedelta) -> datetime:
+    match = TIMESTAMP.fullmatch(line)
+    if not match:
+        raise SeedError(
+            name, f"line 1: expected a timestamp comment <!--milliseconds-->, found {_quote(line)}"
+        )
+    digits = match.group(1)
+    if not digits.isascii() or not digits.isdigit():
+        raise SeedError(
+            name, f"line 1: timestamp {_quote(digits)} is not a whole number of milliseconds"
+        )
+    millis = int(digits)
+    if millis < MIN_MILLISECONDS:
+        raise SeedError(
+            name,
+            f"line 1: timestamp {millis} looks like seconds, not milliseconds "
+            f"(as milliseconds it is {_iso(millis)})",
+        )
+    limit = now + max_future
+    if millis > limit.timestamp() * 1000:
+        when = _iso(millis) if millis < 253402300800000 else "after the year 9999"
+        raise SeedError(
+            name,
+            f"line 1: timestamp {millis} is {when}, too far in the future "
+            f"(later than {limit.isoformat(timespec='seconds')})",
+        )
+    return datetime.fromtimestamp(millis // 1000, UTC).replace(microsecond=millis % 1000 * 1000)
+
+
+def _parse_link(name: str, line: str) -> tuple[str, str]:
+    """Split `[title](url)`: the first `](` after which a well-formed http(s) URL follows."""
+    if line.startswith("[") and line.endswith(")"):
+        start = 1
+        while (cut := line.find("](", start)) != -1:
+            url = line[cut + 2 : -1].strip()
+            if url.startswith("<") and url.endswith(">"):
+                url = url[1:-1]
+            if url and not any(c.isspace() for c in url) and is_web_url(url):
+                title = " ".join(html.unescape(line[1:cut]).split())
+                return title, url
+            start = cut + 1
+        raise SeedError(
+            name, f"line 2: the link's URL is not an absolute http(s) URL: {_quote(line)}"
+        )
+    raise SeedError(name, f"line 2: expected a Markdown link [title](url), found {_quote(line)}")
+
+
+def _iso(millis: int) -> str:
+    return datetime.fromtimestamp(millis / 1000, UTC).isoformat(timespec="seconds")
+
+
+def _quote(text: str) -> str:
+    text = text.strip()
+    return repr(text if len(text) <= _SHOW else text[:_SHOW] + "...")
