@@ -279,7 +279,8 @@ def _shorten(text: str, max_chars: int) -> str:
 
 
 def _text(el: Tag) -> str:
-    return " ".join(el.get_text(" ").split())
+    """Text as a reader sees it: inline runs joined as written, white space collapsed."""
+    return " ".join(el.get_text().split())
 
 
 def _tokens(el: Tag, attr: str) -> list[str]:

@@ -94,13 +94,17 @@ class _NoFeedExtension(BaseExtension):  # type: ignore[misc]
 
 
 class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]
-    """What feedgen cannot write: a title's type, a complete atom:source (RFC 4287 4.2.11)."""
+    """What feedgen cannot write: a title's type, the entry link's rel and type, and a complete
+    atom:source (RFC 4287 section 4.2.11)."""
 
     def __init__(self) -> None:
         self.title_type = "text"
         self.source: tuple[FeedInfo, datetime] | None = None
 
     def extend_atom(self, entry: Any) -> Any:
+        link = entry.find("link")  # feedgen 1.0 drops an entry link's rel and type
+        link.set("rel", "alternate")
+        link.set("type", "text/html")
         if self.title_type != "text":
             entry.find("title").set("type", self.title_type)
         if self.source is None:

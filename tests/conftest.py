@@ -1,0 +1,36 @@
+"""Shared fixtures: fixture folders, the test config, a fixed clock, and --update-golden."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from refeed.config import Config, load_config
+
+DATA = Path(__file__).parent / "data"
+VALID_SEEDS = DATA / "seeds" / "valid"
+INVALID_SEEDS = DATA / "seeds" / "invalid"
+GOLDEN = DATA / "golden"
+TEST_CONFIG = DATA / "refeed.toml"
+# The clock the tests run at: after every fixture's timestamp, so none is "in the future".
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/data/golden/ from the current output (review the diff!)",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(TEST_CONFIG)

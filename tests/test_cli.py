@@ -1,0 +1,129 @@
+"""The command line: exit codes, the summary line, named rejections, and --help everywhere."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from refeed.cli import cli
+
+from .conftest import INVALID_SEEDS, TEST_CONFIG, VALID_SEEDS
+
+ROOT = Path(__file__).parents[1]
+
+
+def run(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_build_exits_0_and_prints_one_summary_line(tmp_path: Path) -> None:
+    result = run(
+        "build", "--seeds", str(VALID_SEEDS), "--out", str(tmp_path), "--config", str(TEST_CONFIG)
+    )
+    assert result.exit_code == 0
+    assert result.stdout.count("\n") == 1
+    line = result.stdout.strip()
+    assert line.startswith("refeed build: 15 seed files read; 0 rejected; 1 duplicate URLs merged")
+    assert "all.atom 14" in line
+    assert "rfi-cn.atom 6" in line
+    assert "5 feeds changed" in line
+
+
+def test_build_exits_1_and_names_each_rejected_file(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(VALID_SEEDS, seeds)
+    shutil.copy(INVALID_SEEDS / "seconds_timestamp.txt", seeds)
+    shutil.copy(INVALID_SEEDS / "binary.txt", seeds)
+    result = run(
+        "build", "--seeds", str(seeds), "--out", str(tmp_path / "out"), "--config", str(TEST_CONFIG)
+    )
+    assert result.exit_code == 1
+    assert (
+        f"rejected {seeds / 'seconds_timestamp.txt'}: line 1: timestamp 1691590501 looks like "
+        "seconds" in result.stderr
+    )
+    assert f"rejected {seeds / 'binary.txt'}: binary file" in result.stderr
+    assert "17 seed files read; 2 rejected" in result.stdout
+    assert (tmp_path / "out" / "all.atom").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--config", "nope.toml"], "nope.toml: no such file", id="missing-config"),
+        pytest.param(["--seeds", "no-such-dir"], "no-such-dir is not a folder", id="missing-seeds"),
+        pytest.param(["--frobnicate"], "No such option", id="unknown-option"),
+    ],
+)
+def test_usage_and_config_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run("build", "--out", str(tmp_path), *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_config_key_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[[sources]]\nname = 'x'\n")
+    result = run(
+        "build", "--seeds", str(VALID_SEEDS), "--out", str(tmp_path / "o"), "--config", str(config)
+    )
+    assert result.exit_code == 2
+    assert f"{config}: sources[0].title: is required" in result.stderr
+
+
+def test_every_command_has_help() -> None:
+    assert isinstance(cli, click.Group)
+    for name, command in cli.commands.items():
+        result = run(name, "--help")
+        assert result.exit_code == 0
+        assert command.help
+        assert command.help.split("\n")[0] in result.stdout
+
+
+def test_python_dash_m_runs_the_same_cli(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "refeed",
+            "build",
+            "--seeds",
+            str(VALID_SEEDS),
+            "--out",
+            str(tmp_path),
+            "--config",
+            str(TEST_CONFIG),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "all.atom").exists()
+
+
+def test_default_paths_use_the_bundled_config(tmp_path: Path) -> None:
+    """`refeed build` with no options, from a checkout: seeds/ and config/ -> feeds/."""
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    result = subprocess.run(
+        [sys.executable, "-m", "refeed", "build"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "feeds").iterdir()) == [
+        "all.atom",
+        "nytimes-cn.atom",
+        "rfi-cn.atom",
+    ]

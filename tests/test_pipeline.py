@@ -1,0 +1,200 @@
+"""`build` end to end: seed fixtures in, golden feeds out, standards-exact and deterministic."""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from refeed.config import Config
+from refeed.pipeline import build
+
+from .conftest import GOLDEN, INVALID_SEEDS, NOW, VALID_SEEDS
+from .feedcheck import A, feed_problems
+
+
+@pytest.fixture
+def built(tmp_path: Path, config: Config) -> Path:
+    out = tmp_path / "feeds"
+    build(VALID_SEEDS, out, config, NOW)
+    return out
+
+
+def feed_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_golden_feeds(built: Path, update_golden: bool) -> None:
+    if update_golden:
+        for old in GOLDEN.glob("*.atom"):
+            old.unlink()
+        for new in built.iterdir():
+            (GOLDEN / new.name).write_bytes(new.read_bytes())
+    assert feed_files(built) == feed_files(GOLDEN)
+    for name in feed_files(built):
+        assert (built / name).read_bytes() == (GOLDEN / name).read_bytes(), name
+
+
+def test_golden_feeds_are_valid() -> None:
+    """The golden files themselves pass every check (so a wrong golden cannot be blessed)."""
+    for path in sorted(GOLDEN.glob("*.atom")):
+        assert feed_problems(path) == [], path.name
+
+
+def test_expected_feeds_and_sources(built: Path) -> None:
+    assert feed_files(built) == [
+        "all.atom",
+        "en.example.org.atom",
+        "example.com.atom",
+        "nytimes-cn.atom",
+        "rfi-cn.atom",
+    ]
+    all_feed = feedparser.parse(built / "all.atom")
+    assert len(all_feed.entries) == 14  # 15 valid files, one duplicate URL
+    rfi = feedparser.parse(built / "rfi-cn.atom")
+    assert rfi.feed.title == "法国国际广播电台 RFI 中文"
+    assert rfi.feed.language == "zh-CN"
+    assert rfi.feed.icon == "https://www.rfi.fr/favicon.ico"
+    assert {link.rel: link.href for link in rfi.feed.links} == {
+        "self": "https://feeds.example.org/refeed/rfi-cn.atom",
+        "alternate": "https://www.rfi.fr/cn/",
+    }
+
+
+def test_entry_fields(built: Path) -> None:
+    feed = feedparser.parse(built / "nytimes-cn.atom")
+    entry = next(e for e in feed.entries if "布林肯会见王毅" in e.title)
+    assert entry.link == "https://cn.nytimes.com/china/20230714/china-us-blinken-wang-diplomacy/"
+    assert entry.published == entry.updated == "2023-07-14T02:37:02+00:00"
+    assert entry.author == "DAVID PIERSON"
+    assert [t.term for t in entry.tags] == ["china"]
+    assert entry.summary.startswith("周四，国务卿安东尼·布林肯")
+    assert entry.summary_detail.type == "text/plain"
+    assert entry.content[0].type == "text/html"
+    assert entry.id.startswith("urn:uuid:")
+
+
+def test_same_entry_id_in_source_and_combined_feed(built: Path) -> None:
+    combined = {e.link: e.id for e in feedparser.parse(built / "all.atom").entries}
+    for name in ("rfi-cn.atom", "nytimes-cn.atom", "example.com.atom"):
+        for entry in feedparser.parse(built / name).entries:
+            assert combined[entry.link] == entry.id
+
+
+def test_combined_entries_name_their_source_feed(built: Path) -> None:
+    root = etree.parse(str(built / "all.atom")).getroot()
+    rfi = etree.parse(str(built / "rfi-cn.atom")).getroot()
+    for entry in root.iter(f"{A}entry"):
+        source = entry.find(f"{A}source")
+        assert source is not None
+        assert source.findtext(f"{A}id", "").startswith("urn:uuid:")
+        assert source.find(f"{A}link[@rel='self']") is not None
+    first = next(
+        e
+        for e in root.iter(f"{A}entry")
+        if e.findtext(f"{A}source/{A}title") == "法国国际广播电台 RFI 中文"
+    )
+    assert first.findtext(f"{A}source/{A}id") == rfi.findtext(f"{A}id")
+    assert first.findtext(f"{A}source/{A}updated") == rfi.findtext(f"{A}updated")
+
+
+def test_duplicate_url_newest_wins_earliest_published(built: Path) -> None:
+    entries = [e for e in feedparser.parse(built / "all.atom").entries if "同一篇文章" in e.title]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry.title == "同一篇文章（更新）"
+    assert "更新后的正文" in entry.content[0].value
+    assert entry.published == "2023-11-14T22:18:20+00:00"  # the older file's time
+    assert entry.updated == "2023-11-14T22:20:00+00:00"  # the newer file's time
+    assert entry.link.endswith("20231114-same-article")  # no utm_*, no fragment
+
+
+def test_feed_updated_is_newest_entry_and_entries_newest_first(built: Path) -> None:
+    for path in built.iterdir():
+        root = etree.parse(str(path)).getroot()
+        times = [e.findtext(f"{A}updated", "") for e in root.iter(f"{A}entry")]
+        assert times == sorted(times, reverse=True)
+        assert root.findtext(f"{A}updated") == times[0]
+
+
+def test_markup_like_title_is_escaped_html(built: Path) -> None:
+    root = etree.parse(str(built / "example.com.atom")).getroot()
+    title = next(t for t in root.iter(f"{A}title") if "video" in (t.text or ""))
+    assert title.get("type") == "html"
+    assert title.text == "Why the &lt;video&gt; element &amp; friends matter"
+    parsed = feedparser.parse(built / "example.com.atom")
+    entry = next(e for e in parsed.entries if "video" in e.title)
+    assert entry.title_detail.type == "text/html"  # a reader renders it: the text as written
+    assert html.unescape(entry.title) == "Why the <video> element & friends matter"
+
+
+def test_every_feed_passes_the_checks(built: Path) -> None:
+    for path in sorted(built.iterdir()):
+        assert feed_problems(path) == [], path.name
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, config: Config) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    build(VALID_SEEDS, a, config, NOW)
+    build(VALID_SEEDS, b, config, NOW + timedelta(days=300))  # the clock does not leak in
+    assert feed_files(a) == feed_files(b)
+    for name in feed_files(a):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+
+
+def test_unchanged_feeds_are_not_rewritten(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "feeds"
+    first = build(VALID_SEEDS, out, config, NOW)
+    assert sorted(first.written) == feed_files(out)
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    os.utime(out / "all.atom", ns=(1, 1))
+    second = build(VALID_SEEDS, out, config, NOW)
+    assert second.written == []
+    assert (out / "all.atom").stat().st_mtime_ns == 1
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name != "all.atom"} == {
+        k: v for k, v in stamps.items() if k != "all.atom"
+    }
+
+
+def test_no_temporary_files_are_left(built: Path) -> None:
+    assert not [p for p in built.iterdir() if p.name.startswith(".")]
+
+
+def test_feeds_are_world_readable(built: Path) -> None:
+    assert all(p.stat().st_mode & 0o444 == 0o444 for p in built.iterdir())
+
+
+def test_bad_files_cost_only_themselves(tmp_path: Path, config: Config) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for folder in (VALID_SEEDS, INVALID_SEEDS):
+        for path in folder.iterdir():
+            (seeds / path.name).write_bytes(path.read_bytes())
+    mixed = build(seeds, tmp_path / "mixed", config, NOW)
+    clean = build(VALID_SEEDS, tmp_path / "clean", config, NOW)
+    assert sorted(r.seed for r in mixed.rejected) == sorted(p.name for p in INVALID_SEEDS.iterdir())
+    assert all(r.reason for r in mixed.rejected)
+    assert "nothing_after_cleaning.txt" in {r.seed for r in mixed.rejected}
+    for name in feed_files(tmp_path / "clean"):
+        assert (tmp_path / "mixed" / name).read_bytes() == (tmp_path / "clean" / name).read_bytes()
+    assert clean.rejected == []
+
+
+def test_entries_are_capped(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "feeds"
+    report = build(VALID_SEEDS, out, replace(config, max_entries=3), NOW)
+    assert report.published["all.atom"] == 3
+    assert all(len(feedparser.parse(p).entries) <= 3 for p in out.iterdir())
+
+
+def test_empty_seed_folder_writes_nothing(tmp_path: Path, config: Config) -> None:
+    (tmp_path / "seeds").mkdir()
+    report = build(tmp_path / "seeds", tmp_path / "feeds", config, NOW)
+    assert report.files_read == 0
+    assert report.published == {}

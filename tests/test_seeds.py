@@ -1,0 +1,177 @@
+"""Seed files: the format parsed exactly, and every malformed file rejected with its reason."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from refeed.errors import SeedError
+from refeed.models import SeedFile
+from refeed.seeds import find_seed_files, parse_seed, read_seed
+
+from .conftest import INVALID_SEEDS, NOW, VALID_SEEDS
+
+DAY = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def parse_file(path: Path, max_bytes: int = MAX_BYTES) -> object:
+    seed = next(s for s in find_seed_files(path.parent) if s.name == path.name)
+    return parse_seed(seed.name, read_seed(seed, max_bytes), NOW, DAY)
+
+
+@pytest.mark.parametrize(
+    ("name", "published", "title", "url"),
+    [
+        pytest.param(
+            "000_ebac911fd3aa736d.txt",
+            datetime(2023, 8, 9, 14, 15, 1, tzinfo=UTC),
+            "拜登称将很快访问越南，美越拟升级伙伴关系",
+            "https://www.rfi.fr/cn/%E4%BA%9A%E6%B4%B2/20230809-%E6%8B%9C%E7%99%BB%E7%A7%B0%E5%B0%86"
+            "%E5%BE%88%E5%BF%AB%E8%AE%BF%E9%97%AE%E8%B6%8A%E5%8D%97%EF%BC%8C%E7%BE%8E%E8%B6%8A%E6"
+            "%8B%9F%E5%8D%87%E7%BA%A7%E4%BC%99%E4%BC%B4%E5%85%B3%E7%B3%BB",
+            id="sample-rfi",
+        ),
+        pytest.param(
+            "crlf_bom.txt",
+            datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC),
+            "CRLF 与 BOM 的文件",
+            "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20231114-crlf-bom",
+            id="crlf-and-bom-milliseconds-kept",
+        ),
+        pytest.param(
+            "brackets_in_title.txt",
+            datetime(2023, 11, 14, 22, 15, tzinfo=UTC),
+            "[独家] 标题里有 [方括号] 也没问题",
+            "https://cn.nytimes.com/world/20231114/brackets-in-title/",
+            id="brackets-in-title",
+        ),
+        pytest.param(
+            "parens_in_url.txt",
+            datetime(2023, 11, 14, 22, 16, 40, tzinfo=UTC),
+            "Parentheses (in the URL) too",
+            "https://en.example.org/wiki/Feed_(syndication)?utm_source=rss&id=7",
+            id="parentheses-in-url",
+        ),
+        pytest.param(
+            "entities_in_title.txt",
+            datetime(2023, 11, 14, 22, 26, 40, tzinfo=UTC),
+            'AT&T and "quotes"',
+            "https://www.example.com/news/2023/entities.html",
+            id="entities-decoded",
+        ),
+    ],
+)
+def test_valid_seed_is_parsed_exactly(name: str, published: datetime, title: str, url: str) -> None:
+    article = parse_file(VALID_SEEDS / name)
+    assert article.published == published  # type: ignore[attr-defined]
+    assert article.published.tzinfo is UTC  # type: ignore[attr-defined]
+    assert article.title == title  # type: ignore[attr-defined]
+    assert article.url == url  # type: ignore[attr-defined]
+    assert article.body_html.startswith("<")  # type: ignore[attr-defined]
+
+
+def test_millisecond_timestamp_from_the_brief() -> None:
+    data = b"<!--1691590501000-->\n[t](https://www.rfi.fr/cn/x)\n------\n\n<p>x</p>"
+    article = parse_seed("x.txt", data, NOW, DAY)
+    assert article.published.isoformat() == "2023-08-09T14:15:01+00:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        pytest.param("no_timestamp.txt", "line 1: expected a timestamp comment", id="no-timestamp"),
+        pytest.param("non_numeric_timestamp.txt", "not a whole number", id="non-numeric"),
+        pytest.param("seconds_timestamp.txt", "looks like seconds", id="seconds"),
+        pytest.param("far_future_timestamp.txt", "too far in the future", id="future"),
+        pytest.param("no_link.txt", "line 2: expected a Markdown link", id="no-link"),
+        pytest.param("link_not_http.txt", "not an absolute http(s) URL", id="javascript-link"),
+        pytest.param("relative_link.txt", "not an absolute http(s) URL", id="relative-link"),
+        pytest.param("no_separator.txt", "line 3: expected the separator", id="no-separator"),
+        pytest.param("empty_body.txt", "empty body", id="empty-body"),
+        pytest.param("header_only.txt", "line 2: expected a Markdown link", id="header-only"),
+        pytest.param("empty_file.txt", "empty file", id="empty-file"),
+        pytest.param("not_utf8.txt", "not UTF-8", id="not-utf8"),
+        pytest.param("binary.txt", "binary file", id="binary"),
+    ],
+)
+def test_invalid_seed_is_rejected_with_reason(name: str, reason: str) -> None:
+    with pytest.raises(SeedError) as caught:
+        parse_file(INVALID_SEEDS / name)
+    assert caught.value.seed == name
+    assert reason in caught.value.reason
+
+
+def test_every_invalid_fixture_is_covered() -> None:
+    """A new bad-file fixture must come with its expected reason in a table above."""
+    source = Path(__file__).read_text(encoding="utf-8") + Path(__file__).with_name(
+        "test_pipeline.py"
+    ).read_text(encoding="utf-8")
+    missing = [p.name for p in INVALID_SEEDS.iterdir() if f'"{p.name}"' not in source]
+    assert missing == []
+
+
+def test_file_over_size_limit_is_rejected_before_reading() -> None:
+    path = VALID_SEEDS / "000_ebac911fd3aa736d.txt"
+    with pytest.raises(SeedError, match=r"file is 4,294 bytes, over the limit of 1,000"):
+        parse_file(path, max_bytes=1000)
+
+
+def test_future_limit_is_relative_to_the_given_clock() -> None:
+    data = b"<!--1700000000000-->\n[t](https://x.example/a)\n------\n\n<p>x</p>"
+    before = datetime(2023, 11, 13, tzinfo=UTC)  # 1 day 22 h before the timestamp
+    with pytest.raises(SeedError, match="too far in the future"):
+        parse_seed("x.txt", data, before, DAY)
+    assert parse_seed("x.txt", data, before, 2 * DAY).title == "t"
+
+
+def test_find_seed_files_is_sorted_recursive_and_skips_hidden(tmp_path: Path) -> None:
+    for rel in ["b.txt", "a.txt", "sub/c.txt", ".hidden.txt", ".git/d.txt", "notes.md"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    assert [s.name for s in find_seed_files(tmp_path)] == ["a.txt", "b.txt", "sub/c.txt"]
+
+
+def test_unreadable_file_is_rejected(tmp_path: Path) -> None:
+    seed = SeedFile(tmp_path / "gone.txt", "gone.txt", 10, 0)
+    with pytest.raises(SeedError, match="cannot be read"):
+        read_seed(seed, MAX_BYTES)
+
+
+# Property: whatever a writer puts in the four fields, the parser gives it back.
+titles = (
+    st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="&"), min_size=1)
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
+paths = st.text(st.sampled_from("abcXYZ019-_.~()[]%/"), max_size=30)
+millis = st.integers(min_value=100_000_000_000, max_value=int(NOW.timestamp() * 1000))
+bodies = st.text(min_size=1).map(lambda s: "<p>" + s.strip() + "</p>")
+
+
+@given(millis=millis, title=titles, path=paths, body=bodies, crlf=st.booleans(), bom=st.booleans())
+def test_parse_round_trips(
+    millis: int, title: str, path: str, body: str, crlf: bool, bom: bool
+) -> None:
+    url = f"https://www.example.com/{path}"
+    text = f"<!--{millis}-->\n[{title}]({url})\n------\n\n{body}\n"
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    data = (("\ufeff" if bom else "") + text).encode("utf-8")
+    article = parse_seed("p.txt", data, NOW, DAY)
+    assert article.title == title
+    assert article.url == url
+    assert article.published == EPOCH + timedelta(milliseconds=millis)
+    assert article.body_html == body.strip()  # CRLF inside the body comes back as LF
+
+
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_never_crash(data: bytes) -> None:
+    with contextlib.suppress(SeedError):  # a SeedError is the one allowed outcome besides success
+        parse_seed("fuzz.txt", data, NOW, DAY)

@@ -1,0 +1,85 @@
+"""Which source an article belongs to."""
+
+from __future__ import annotations
+
+import pytest
+
+from refeed.config import Config, SourceRule
+from refeed.sources import SourceResolver, derived_name
+
+RULES = (
+    SourceRule(
+        "rfi-cn",
+        "RFI 中文",
+        "https://www.rfi.fr/cn/",
+        (("www.rfi.fr", "/cn/"),),
+        section_from_path=True,
+    ),
+    SourceRule("rfi", "RFI", "https://www.rfi.fr/", (("www.rfi.fr", "/"),)),
+    SourceRule(
+        "nyt-cn",
+        "NYT 中文",
+        "https://cn.nytimes.com/",
+        (("cn.nytimes.com", "/"),),
+        section_from_path=True,
+    ),
+    SourceRule("dw.com", "DW", "https://www.dw.com/zh/", (("www.dw.com", "/zh/"),)),
+)
+RESOLVER = SourceResolver(Config(sources=RULES))
+
+
+@pytest.mark.parametrize(
+    ("url", "source"),
+    [
+        pytest.param(
+            "https://www.rfi.fr/cn/%E4%BA%9A%E6%B4%B2/x", "rfi-cn", id="longest-prefix-wins"
+        ),
+        pytest.param("https://www.rfi.fr/cn", "rfi-cn", id="prefix-without-slash"),
+        pytest.param("https://www.rfi.fr/cnn/x", "rfi", id="prefix-is-whole-segments"),
+        pytest.param("https://www.rfi.fr/fr/x", "rfi", id="shorter-prefix"),
+        pytest.param("https://cn.nytimes.com/china/20230714/x/", "nyt-cn", id="host-rule"),
+        pytest.param("https://www.bbc.com/zhongwen/simp/x", "bbc.com", id="derived-from-host"),
+        pytest.param("https://bbc.com/x", "bbc.com", id="derived-without-www"),
+        pytest.param("https://www.dw.com/en/x", "dw.com-other", id="derived-never-joins-a-rule"),
+        pytest.param("https://www.dw.com/zh/x", "dw.com", id="rule-named-like-a-host"),
+    ],
+)
+def test_source_for(url: str, source: str) -> None:
+    assert RESOLVER.source_for(url) == source
+
+
+@pytest.mark.parametrize(
+    ("url", "categories"),
+    [
+        pytest.param(
+            "https://www.rfi.fr/cn/%E4%BA%9A%E6%B4%B2/20230809-x", ("亚洲",), id="rfi-section"
+        ),
+        pytest.param("https://cn.nytimes.com/china/20230714/x/", ("china",), id="nyt-section"),
+        pytest.param("https://cn.nytimes.com/20230714/x/", (), id="number-is-not-a-section"),
+        pytest.param("https://cn.nytimes.com/x/", (), id="slug-alone-is-not-a-section"),
+        pytest.param("https://www.rfi.fr/fr/monde/x", (), id="rule-without-sections"),
+        pytest.param("https://www.bbc.com/zhongwen/simp/x", (), id="derived-source"),
+    ],
+)
+def test_url_categories(url: str, categories: tuple[str, ...]) -> None:
+    assert RESOLVER.url_categories(url) == categories
+
+
+@pytest.mark.parametrize(
+    ("host", "name"),
+    [
+        ("www.Example.COM", "example.com"),
+        ("all", "all-host"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("a_b.example", "a-b.example"),
+    ],
+)
+def test_derived_name(host: str, name: str) -> None:
+    assert derived_name(host) == name
+
+
+def test_feed_info_for_derived_source() -> None:
+    info = RESOLVER.feed_info("bbc.com", sample_url="https://www.bbc.com/zhongwen/x")
+    assert info.homepage == "https://www.bbc.com/"
+    assert info.self_url == "http://127.0.0.1:8080/bbc.com.atom"
+    assert info.feed_id.startswith("urn:uuid:")
