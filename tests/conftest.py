@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from refeed.config import Config, load_config
+from refeed.pipeline import PassReport, run_pass
+from refeed.store import open_store
 
 DATA = Path(__file__).parent / "data"
 VALID_SEEDS = DATA / "seeds" / "valid"
@@ -34,3 +36,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture(scope="session")
 def config() -> Config:
     return load_config(TEST_CONFIG)
+
+
+def build(
+    seeds: Path, out: Path, config: Config, now: datetime = NOW, **kwargs: object
+) -> PassReport:
+    """One pass with its own state database beside `out` (as `refeed build` does)."""
+    store = open_store(out.parent / f"{out.name}.state" / "refeed.sqlite")
+    try:
+        return run_pass(seeds, out, config, store, now, **kwargs)  # type: ignore[arg-type]
+    finally:
+        store.close()

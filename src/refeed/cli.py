@@ -1,95 +1,281 @@
 """The `refeed` command. Parses arguments and maps outcomes to exit codes; no logic of its own.
 
-Exit codes: 0 all published; 1 some seed files were rejected, the rest published;
-2 a usage or configuration error, nothing written.
+Exit codes: 0 done; 1 some seed files are rejected (the rest is published); 2 usage or
+configuration error; 3 another refeed holds the state lock.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from refeed import __version__
 from refeed.config import DEFAULT_CONFIG_PATH, Config, load_config
-from refeed.errors import ConfigError
-from refeed.pipeline import BuildReport, build
+from refeed.errors import ConfigError, LockedError
+from refeed.lock import state_lock
+from refeed.pipeline import PassReport, Progress, feed_counts, run_pass
+from refeed.store import Store, open_store
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+log = logging.getLogger("refeed")
 
 _dir = click.Path(file_okay=False, path_type=Path)
+_file = click.Path(dir_okay=False, path_type=Path)
+PROGRESS_MIN = 100  # files to ingest before a progress display is worth it
+
+
+CONFIG_HELP = f"Config file [default: {DEFAULT_CONFIG_PATH} if it exists]."
+SEEDS_HELP = "Folder of seed files [config paths.seeds: seeds]."
+OUT_HELP = "Folder the feeds are written to [config paths.out: feeds]."
+STATE_HELP = "State database [config paths.state: state/refeed.sqlite]."
+
+
+def _paths_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--seeds/--out/--state/--config, shared by the commands that read the seeds."""
+    fn = click.option("--config", "config_path", type=_file, help=CONFIG_HELP)(fn)
+    fn = click.option("--state", "state", type=_file, help=STATE_HELP)(fn)
+    fn = click.option("--out", "out", type=_dir, help=OUT_HELP)(fn)
+    return click.option("--seeds", "seeds", type=_dir, help=SEEDS_HELP)(fn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="refeed")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log every pass and more detail.")
+def cli(verbose: bool) -> None:
     """refeed turns a folder of archived articles (seed files) into clean Atom feeds."""
-    logging.basicConfig(level=logging.WARNING, format="refeed: %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s refeed: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+        stream=sys.stderr,
+    )
 
 
 @cli.command("build")
+@_paths_options
 @click.option(
-    "--seeds",
-    "seeds_dir",
-    type=_dir,
-    default=Path("seeds"),
-    show_default=True,
-    help="Folder of seed files (*.txt, sub-folders included).",
+    "--full", is_flag=True, help="Forget the state and rebuild everything from the seeds."
+)
+def build_command(full: bool, **paths: Any) -> None:
+    """Bring the feeds up to date with the seed files, once, and exit.
+
+    Only new, changed and removed files cost work; the feeds whose entries changed are
+    rewritten. Prints a one-line summary; every rejected file is named on stderr with why.
+    """
+    config = _load(paths)
+    with _locked(config), _store(config) as store:
+        report = run_pass(
+            config.paths.seeds, config.paths.out, config, store, datetime.now(UTC),
+            full=full, progress=_progress(),
+        )  # fmt: skip
+        rejected = store.rejections()
+        click.echo(_summary(report, store, config))
+    for rejection in rejected:
+        click.echo(
+            f"refeed: rejected {config.paths.seeds / rejection.seed}: {rejection.reason}", err=True
+        )
+    sys.exit(EXIT_REJECTED if rejected else EXIT_OK)
+
+
+@cli.command("run")
+@_paths_options
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds between passes [config run.interval_seconds: 30].",
 )
 @click.option(
-    "--out",
-    "out_dir",
-    type=_dir,
-    default=Path("feeds"),
-    show_default=True,
-    help="Folder the feeds are written into.",
+    "--cron", help="Crontab expression for passes instead of an interval [config run.cron]."
+)
+@click.option(
+    "--settle",
+    type=click.FloatRange(min=0),
+    help="Seconds a file must stay unchanged before it is taken [config run.settle_seconds: 2].",
+)
+@click.option("--host", help="Address to serve on [config run.host: 127.0.0.1].")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port to serve on, 0 for any free one [config run.port: 8080].",
+)
+@click.option(
+    "--serve/--no-serve", default=None, help="Serve the feeds over HTTP [config run.serve: on]."
+)
+@click.option("--full", is_flag=True, help="Make the first pass a full rebuild.")
+def run_command(full: bool, **options: Any) -> None:
+    """Watch the seeds folder and keep the feeds up to date until SIGTERM/SIGINT.
+
+    Passes run on a schedule (APScheduler); a new seed file is published within interval +
+    settle seconds. The feeds are served over HTTP at the same time unless --no-serve.
+    """  # fmt: skip
+    config = _load(options)
+    from refeed.daemon import run_daemon
+
+    with _locked(config):
+        run_daemon(config, serve=config.run.serve, full_first=full)
+
+
+@cli.command("serve")
+@click.option("--out", "out", type=_dir, help=OUT_HELP)
+@click.option("--host", help="Address to serve on [config run.host: 127.0.0.1].")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port, 0 for any free one [config run.port: 8080].",
 )
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
+    type=_file,
     help=f"Config file [default: {DEFAULT_CONFIG_PATH} if it exists].",
 )
-def build_command(seeds_dir: Path, out_dir: Path, config_path: Path | None) -> None:
-    """Read every seed file once and write one feed per source plus all.atom.
+def serve_command(**options: Any) -> None:
+    """Serve the feeds folder over HTTP, without watching the seeds."""
+    import threading
 
-    Prints a one-line summary; each rejected file is named on stderr with the reason.
-    """
+    from refeed.daemon import cache_seconds
+    from refeed.serve import serve
+
+    config = _load(options)
+    run = config.run
+    serve(
+        config.paths.out,
+        run.host,
+        run.port,
+        cache_seconds(run.cron, run.interval_seconds),
+        threading.Event(),
+    )
+
+
+@cli.command("status")
+@click.option(
+    "--state", "state", type=_file, help="State database [config paths.state: state/refeed.sqlite]."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=_file,
+    help=f"Config file [default: {DEFAULT_CONFIG_PATH} if it exists].",
+)
+def status_command(**options: Any) -> None:
+    """Show what the state knows: feeds, entries, the last pass, rejected files."""
+    config = _load(options)
     try:
-        config = _config(config_path)
+        store = open_store(config.paths.state, readonly=True)
+    except FileNotFoundError:
+        raise click.UsageError(
+            f"no state at {config.paths.state}: run `refeed build` first"
+        ) from None
+    try:
+        seeds, entries = store.counts()
+        rejected = store.rejections()
+        click.echo(f"state: {config.paths.state}")
+        click.echo(f"seed files: {seeds} ({len(rejected)} rejected); entries: {entries}")
+        click.echo(f"last pass: {store.get_meta('last_pass') or 'none'}")
+        counts = feed_counts(store, config)
+        for stats in store.source_stats():
+            name = stats.source + ".atom"
+            click.echo(f"  {name:32} {counts[name]:5} entries  newest {stats.newest.isoformat()}")
+        if "all.atom" in counts:
+            click.echo(f"  {'all.atom':32} {counts['all.atom']:5} entries")
+        for rejection in rejected:
+            click.echo(f"rejected {rejection.seed}: {rejection.reason}")
+    finally:
+        store.close()
+
+
+def _load(options: dict[str, Any]) -> Config:
+    """The config file with command-line options laid over it."""
+    path = options.pop("config_path", None)
+    try:
+        if path is not None:
+            config = load_config(path)
+        elif DEFAULT_CONFIG_PATH.exists():
+            config = load_config(DEFAULT_CONFIG_PATH)
+        else:
+            config = Config()
     except ConfigError as exc:
         raise click.UsageError(f"config: {exc}") from exc
-    if not seeds_dir.is_dir():
-        raise click.BadParameter(f"{seeds_dir} is not a folder", param_hint="--seeds")
-    report = build(seeds_dir, out_dir, config, now=datetime.now(UTC))
-    for rejection in report.rejected:
-        click.echo(f"refeed: rejected {seeds_dir / rejection.seed}: {rejection.reason}", err=True)
-    click.echo(summary(report, out_dir))
-    sys.exit(EXIT_REJECTED if report.rejected else EXIT_OK)
+    given = {k: v for k, v in options.items() if v is not None}
+    paths = {k: given.pop(k) for k in ("seeds", "out", "state") if k in given}
+    run_keys = {"interval": "interval_seconds", "settle": "settle_seconds", "cron": "cron",
+                "host": "host", "port": "port", "serve": "serve"}  # fmt: skip
+    run = {run_keys[k]: given.pop(k) for k in list(given) if k in run_keys}
+    config = replace(config, paths=replace(config.paths, **paths), run=replace(config.run, **run))
+    if "seeds" in paths and not config.paths.seeds.is_dir():
+        raise click.BadParameter(f"{config.paths.seeds} is not a folder", param_hint="--seeds")
+    return config
 
 
-def _config(path: Path | None) -> Config:
-    if path is not None:
-        return load_config(path)
-    if DEFAULT_CONFIG_PATH.exists():
-        return load_config(DEFAULT_CONFIG_PATH)
-    return Config()
+@contextmanager
+def _locked(config: Config) -> Iterator[None]:
+    try:
+        with state_lock(config.paths.state, config.run.lock_wait_seconds):
+            yield
+    except LockedError as exc:
+        click.echo(f"refeed: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
 
 
-def summary(report: BuildReport, out_dir: Path) -> str:
-    feeds = ", ".join(f"{name} {count}" for name, count in sorted(report.published.items()))
+@contextmanager
+def _store(config: Config) -> Iterator[Store]:
+    if not config.paths.seeds.is_dir():
+        raise click.UsageError(f"seeds folder {config.paths.seeds} does not exist")
+    store = open_store(config.paths.state)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _progress() -> Progress:
+    """A progress bar on a terminal, a log line every 10% otherwise; silent for small work."""
+    bar: Any = None
+    step = 0
+
+    def show(done: int, total: int) -> None:
+        nonlocal bar, step
+        if total < PROGRESS_MIN:
+            return
+        if sys.stderr.isatty():
+            if bar is None:
+                bar = click.progressbar(length=total, label="ingesting", file=sys.stderr)
+                bar.__enter__()
+            bar.update(1)
+            if done == total:
+                bar.__exit__(None, None, None)
+        elif done * 10 // total > step or done == total:
+            step = done * 10 // total
+            click.echo(f"refeed: ingested {done}/{total} seed files", err=True)
+
+    return show
+
+
+def _summary(report: PassReport, store: Store, config: Config) -> str:
+    counts = feed_counts(store, config)
+    feeds = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+    seeds, entries = store.counts()
+    rejected = len(store.rejections())
+    merged = seeds - rejected - entries
     parts = [
-        f"{report.files_read} seed files read",
-        f"{len(report.rejected)} rejected",
+        f"{report.seen} seed files ({report.new} new, {report.changed} changed, "
+        f"{report.removed} removed, {report.renamed} renamed)",
+        f"{rejected} rejected",
     ]
-    if report.duplicates:
-        parts.append(f"{report.duplicates} duplicate URLs merged")
-    parts.append(f"published to {out_dir}/: {feeds or 'nothing'}")
-    parts.append(f"{len(report.written)} feeds changed")
+    if merged:
+        parts.append(f"{merged} duplicate URLs merged")
+    if report.pending:
+        parts.append(f"{report.pending} still being written")
+    parts.append(f"published to {config.paths.out}/: {feeds or 'nothing'}")
+    parts.append(f"{len(report.written) + len(report.deleted)} feeds changed")
     return "refeed build: " + "; ".join(parts)
 
 

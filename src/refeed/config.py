@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,6 +54,29 @@ class CombinedFeed:
 
 
 @dataclass(frozen=True)
+class Paths:
+    """Where refeed reads and writes; relative paths are taken from the working directory."""
+
+    seeds: Path = Path("seeds")
+    out: Path = Path("feeds")
+    state: Path = Path("state/refeed.sqlite")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The daemon (`refeed run`) and the server (`refeed serve`)."""
+
+    interval_seconds: float = 30.0
+    cron: str | None = None  # a crontab expression; replaces the interval when set
+    settle_seconds: float = 2.0
+    misfire_grace_seconds: int = 60
+    lock_wait_seconds: float = 5.0
+    host: str = "127.0.0.1"
+    port: int = 8080
+    serve: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a build needs besides the seeds folder and the output folder."""
 
@@ -66,6 +89,8 @@ class Config:
     combined: CombinedFeed = CombinedFeed()
     sources: tuple[SourceRule, ...] = ()
     policy: HtmlPolicy = field(default_factory=default_policy)
+    paths: Paths = Paths()
+    run: RunSettings = RunSettings()
 
 
 def load_config(path: Path) -> Config:
@@ -133,7 +158,17 @@ class _Reader:
         top = self.table(
             raw,
             "",
-            {"base_url", "max_entries", "language", "seeds", "combined", "policy", "sources"},
+            {
+                "base_url",
+                "max_entries",
+                "language",
+                "seeds",
+                "combined",
+                "policy",
+                "sources",
+                "paths",
+                "run",
+            },
         )
         base_url = self.checked(top, "", "base_url", _web_url, Config.base_url) or Config.base_url
         if not base_url.endswith("/"):
@@ -164,6 +199,45 @@ class _Reader:
             combined=self.combined(top.get("combined", {})),
             sources=sources,
             policy=self.policy(top.get("policy", {})),
+            paths=self.paths(top.get("paths", {})),
+            run=self.run(top.get("run", {})),
+        )
+
+    def paths(self, raw: Any) -> Paths:
+        t = self.table(raw, "paths", {"seeds", "out", "state"})
+        d = Paths()
+        return Paths(
+            seeds=Path(_nonempty(self, t, "paths", "seeds", str(d.seeds))),
+            out=Path(_nonempty(self, t, "paths", "out", str(d.out))),
+            state=Path(_nonempty(self, t, "paths", "state", str(d.state))),
+        )
+
+    def run(self, raw: Any) -> RunSettings:
+        keys = {f.name for f in fields(RunSettings)}
+        t = self.table(raw, "run", keys)
+        d = RunSettings()
+        number = (int, float)
+        values: dict[str, Any] = {}
+        for key in ("interval_seconds", "settle_seconds", "lock_wait_seconds"):
+            value = t.get(key, getattr(d, key))
+            if isinstance(value, bool) or not isinstance(value, number) or value < 0:
+                raise self.fail(f"run.{key}", f"must be a number of seconds, not {value!r}")
+            values[key] = float(value)
+        if values["interval_seconds"] <= 0:
+            raise self.fail("run.interval_seconds", "must be more than 0")
+        cron = self.get(t, "run", "cron", str, "").strip() or None
+        if cron is not None and len(cron.split()) != 5:
+            raise self.fail("run.cron", f"{cron!r} is not a 5-field crontab expression")
+        port = self.get(t, "run", "port", int, d.port)
+        if not 0 <= port <= 65535:
+            raise self.fail("run.port", f"{port} is not a TCP port")
+        return RunSettings(
+            cron=cron,
+            misfire_grace_seconds=self.get(t, "run", "misfire_grace_seconds", int, 60),
+            host=_nonempty(self, t, "run", "host", d.host),
+            port=port,
+            serve=self.get(t, "run", "serve", bool, d.serve),
+            **values,
         )
 
     def combined(self, raw: Any) -> CombinedFeed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 
@@ -21,9 +22,18 @@ class ConfigError(RefeedError):
 
 
 class SeedError(RefeedError):
-    """A seed file does not follow the seed format; the run goes on without it."""
+    """A seed file does not follow the seed format; the run goes on without it.
 
-    def __init__(self, seed: str, reason: str) -> None:
+    `retry_at` is set when the file may become acceptable without changing (a timestamp
+    that is only too far in the future for now).
+    """
+
+    def __init__(self, seed: str, reason: str, retry_at: datetime | None = None) -> None:
         self.seed = seed
         self.reason = reason
+        self.retry_at = retry_at
         super().__init__(f"{seed}: {reason}")
+
+
+class LockedError(RefeedError):
+    """Another refeed process holds the state lock."""

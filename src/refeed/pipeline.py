@@ -1,127 +1,372 @@
-"""The only module that knows the order of the stages:
+"""The only module that knows the order of the stages. One pass:
 
-seed files -> ParsedArticle -> CleanArticle -> StoredEntry (merged, assigned a source) -> feeds.
+1. scan: stat every seed file and compare with the state (an unchanged file costs a stat);
+2. ingest what is new or changed: read -> hash -> parse -> clean -> store (in parallel
+   processes when there is a lot of it), recognise renames by content hash, drop deleted files;
+3. render: re-render only the feeds whose entries changed, from stored, already-sanitized HTML.
 
-A bad seed file costs only itself: it is recorded as a Rejection with its reason and every
-other file is published.
+`refeed build` is one pass; the daemon runs the same pass on a schedule. A bad seed file costs
+only itself: it is stored as rejected, with its reason, and retried when it changes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from threading import Event
+from typing import Any
 
-from refeed.clean import clean_article
+from refeed import __version__
 from refeed.config import COMBINED_NAME, Config
 from refeed.errors import SeedError
 from refeed.models import CleanArticle, FeedInfo, Rejection, SeedFile, StoredEntry
-from refeed.publish import write_if_changed
-from refeed.render import render_feed
+from refeed.publish import remove_if_exists, write_if_changed
 from refeed.seeds import find_seed_files, parse_seed, read_seed
 from refeed.sources import FEED_SUFFIX, SourceResolver
+from refeed.store import ALL_SOURCES, SeedRow, Store, from_us, to_us
 
 log = logging.getLogger(__name__)
 
+PARALLEL_MIN = 200  # files to ingest before worker processes pay for their start-up
+COMMIT_EVERY = 500  # ingested files per transaction in a long pass
+Progress = Callable[[int, int], None]
+
 
 @dataclass
-class BuildReport:
-    """What a build did, for the summary line and the exit code."""
+class PassReport:
+    """What one pass did: the daemon's log line, the build's summary and exit code."""
 
-    files_read: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
-    duplicates: int = 0
-    published: dict[str, int] = field(default_factory=dict)  # feed file -> entries in it
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    renamed: int = 0
+    pending: int = 0  # too fresh (still settling) or still being written: next pass
+    rejected: list[Rejection] = field(default_factory=list)  # rejected in this pass
     written: list[str] = field(default_factory=list)  # feed files whose bytes changed
+    deleted: list[str] = field(default_factory=list)  # feed files of sources now empty
+    seconds: float = 0.0
+    stopped: bool = False  # interrupted by a stop request; the next pass completes it
+
+    def log_line(self) -> str:
+        return (
+            f"pass: {self.seen} files seen, {self.new} new, {self.changed} changed, "
+            f"{self.removed} removed, {self.renamed} renamed, {len(self.rejected)} rejected, "
+            f"{self.pending} pending, {len(self.written) + len(self.deleted)} feeds written, "
+            f"{self.seconds:.3f}s" + (" (stopped early)" if self.stopped else "")
+        )
 
 
-def build(seeds_dir: Path, out_dir: Path, config: Config, now: datetime) -> BuildReport:
-    """Read every seed file in `seeds_dir` and write the feeds into `out_dir`."""
-    report = BuildReport()
-    articles: list[CleanArticle] = []
-    for seed in find_seed_files(seeds_dir):
-        report.files_read += 1
-        try:
-            articles.append(ingest(seed, config, now))
-        except SeedError as exc:
-            report.rejected.append(Rejection(exc.seed, exc.reason))
-    resolver = SourceResolver(config)
-    entries, report.duplicates = merge(articles, resolver)
-    for name, data in render_all(entries, resolver, config.max_entries):
-        filename = name + FEED_SUFFIX
-        report.published[filename] = data[1]
-        if write_if_changed(out_dir / filename, data[0]):
-            report.written.append(filename)
+@dataclass(frozen=True, slots=True)
+class _Job:
+    seed: SeedFile
+    known_hash: str | None  # skip parsing when the content hashes to this
+    before: str  # what the state held for the file: "unknown", "accepted" or "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    job: _Job
+    kind: str  # "same" | "article" | "rejected" | "unstable"
+    digest: str = ""
+    article: CleanArticle | None = None
+    source: str = ""
+    categories: tuple[str, ...] = ()
+    reason: str = ""
+    retry_at: datetime | None = None
+
+
+def run_pass(
+    seeds_dir: Path,
+    out_dir: Path,
+    config: Config,
+    store: Store,
+    now: datetime,
+    *,
+    settle: timedelta = timedelta(0),
+    full: bool = False,
+    progress: Progress | None = None,
+    stop: Event | None = None,
+) -> PassReport:
+    """Bring the state and the feeds in `out_dir` up to date with the files in `seeds_dir`."""
+    started = time.monotonic()
+    report = PassReport()
+    _check_fingerprints(store, config, out_dir, full)
+    jobs, removed = _scan(seeds_dir, store, now, settle, report)
+    jobs, renames = _find_renames(jobs, removed, store.seed_index() if removed else {})
+    try:
+        for old, seed in renames:
+            store.rename_seed(old, seed.name, seed.size, seed.mtime_ns)
+            removed.remove(old)
+            report.renamed += 1
+        for path in removed:
+            store.remove_seed(path)
+            report.removed += 1
+        report.stopped = _ingest(jobs, config, store, now, report, progress, stop)
+        store.db.commit()
+    except BaseException:
+        store.db.rollback()
+        raise
+    if not report.stopped:
+        _render_dirty(store, config, out_dir, report)
+    report.seconds = time.monotonic() - started
+    with store.transaction():
+        store.set_meta("last_pass", f"{now.isoformat(timespec='seconds')}: {report.log_line()}")
     return report
 
 
-def ingest(seed: SeedFile, config: Config, now: datetime) -> CleanArticle:
-    """One seed file through reading, parsing and cleaning; SeedError says why it cannot be."""
-    data = read_seed(seed, config.max_seed_bytes)
-    parsed = parse_seed(seed.name, data, now, config.max_future)
+def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool) -> None:
+    """Re-ingest everything when what cleaning depends on changed; re-render on looks."""
+    ingest = _fingerprint(__version__, config.policy, config.sources, config.max_seed_bytes,
+                          config.max_future)  # fmt: skip
+    render = _fingerprint(__version__, config, str(out_dir.resolve()))
+    with store.transaction():
+        if full or store.get_meta("ingest") != ingest:
+            store.reset()
+            store.set_meta("ingest", ingest)
+        if store.get_meta("render") != render:
+            store.mark_dirty([ALL_SOURCES])
+            store.set_meta("render", render)
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=_plain, sort_keys=True).encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """JSON form of config values, stable across processes (sets sorted, patterns as text)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in fields(value) if f.init}
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return repr(value)
+
+
+def _scan(
+    seeds_dir: Path, store: Store, now: datetime, settle: timedelta, report: PassReport
+) -> tuple[list[_Job], list[str]]:
+    """Jobs for new and changed files; paths that are gone. Unchanged files cost a stat."""
+    index = store.seed_index()
+    now_us = to_us(now)
+    settled_before_ns = (now_us - settle // timedelta(microseconds=1)) * 1000
+    jobs, seen = [], set()
+    for seed in find_seed_files(seeds_dir):
+        seen.add(seed.name)
+        row = index.get(seed.name)
+        before = "unknown" if row is None else "rejected" if row.rejected else "accepted"
+        if row is not None and row.size == seed.size and row.mtime_ns == seed.mtime_ns:
+            if row.retry_at_us is not None and row.retry_at_us <= now_us:
+                jobs.append(_Job(seed, None, before))  # a future date whose time has come
+            continue
+        if settle and seed.mtime_ns > settled_before_ns:
+            report.pending += 1  # still settling: taken by a later pass
+            continue
+        jobs.append(_Job(seed, row.hash if row else None, before))
+    report.seen = len(seen)
+    return jobs, sorted(p for p in index if p not in seen)
+
+
+def _find_renames(
+    jobs: list[_Job], removed: list[str], index: dict[str, SeedRow]
+) -> tuple[list[_Job], list[tuple[str, SeedFile]]]:
+    """New files whose content is that of a vanished file are renames of it."""
+    if not removed:
+        return jobs, []
+    vanished: dict[str, list[str]] = {}
+    for path in removed:
+        vanished.setdefault(index[path].hash, []).append(path)
+    keep, renames = [], []
+    for job in jobs:
+        if job.seed.name not in index:
+            digest = _hash_file(job.seed.path)
+            if digest is not None and vanished.get(digest):
+                renames.append((vanished[digest].pop(0), job.seed))
+                continue
+        keep.append(job)
+    return keep, renames
+
+
+def _mtime_ns(path: Path) -> int | None:
     try:
-        return clean_article(parsed, config.policy)
-    except SeedError:
-        raise
-    except Exception as exc:  # a bug, but one file must not cost the others
-        log.exception("unexpected error while cleaning %s", seed.name)
-        raise SeedError(
-            seed.name,
-            f"internal error while cleaning ({type(exc).__name__}: {exc}); "
-            "please report it with this file",
-        ) from exc
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
-def merge(
-    articles: Iterable[CleanArticle], resolver: SourceResolver
-) -> tuple[list[StoredEntry], int]:
-    """One entry per canonical URL, and how many files were folded into another's entry.
+def _hash_file(path: Path) -> str | None:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return None
 
-    When several seed files hold the same article URL, the newest timestamp wins (ties: the
-    file whose name sorts last) and provides the content; `published` is the earliest time
-    the URL was seen, `updated` the winner's time.
-    """
-    by_url: dict[str, list[CleanArticle]] = defaultdict(list)
-    for article in articles:
-        by_url[article.url].append(article)
-    entries = []
-    for url, versions in by_url.items():
-        winner = max(versions, key=lambda a: (a.published, a.seed))
-        entries.append(
-            StoredEntry(
-                source=resolver.source_for(url),
-                article=winner,
-                published=min(a.published for a in versions),
-                updated=winner.published,
-                categories=tuple(dict.fromkeys(winner.categories + resolver.url_categories(url))),
-            )
+
+def _ingest(
+    jobs: list[_Job],
+    config: Config,
+    store: Store,
+    now: datetime,
+    report: PassReport,
+    progress: Progress | None,
+    stop: Event | None,
+) -> bool:
+    """Ingest `jobs` into the store; True if a stop request cut it short."""
+    for done, outcome in enumerate(_outcomes(jobs, config, now), 1):
+        _apply(outcome, store, report)
+        if progress is not None:
+            progress(done, len(jobs))
+        if done % COMMIT_EVERY == 0:
+            store.db.commit()
+        if stop is not None and stop.is_set() and done < len(jobs):
+            return True
+    return False
+
+
+def _outcomes(jobs: list[_Job], config: Config, now: datetime) -> Iterator[_Outcome]:
+    if len(jobs) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+        ingestor = _Ingestor(config, now)
+        yield from map(ingestor, jobs)
+        return
+    # spawn, not fork: the daemon has threads, and forking a threaded process can deadlock
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(os.cpu_count(), _init_worker, (config, now)) as pool:
+        yield from pool.imap(_work, jobs, chunksize=8)
+
+
+def _apply(outcome: _Outcome, store: Store, report: PassReport) -> None:
+    seed, before = outcome.job.seed, outcome.job.before
+    if outcome.kind == "unstable":
+        report.pending += 1
+    elif outcome.kind == "same":
+        store.touch_seed(seed.name, seed.size, seed.mtime_ns)
+    elif outcome.kind == "rejected":
+        store.put_rejection(seed.name, seed.size, seed.mtime_ns, outcome.digest, outcome.reason,
+                            outcome.retry_at)  # fmt: skip
+        report.rejected.append(Rejection(seed.name, outcome.reason))
+    else:
+        assert outcome.article is not None
+        edited = before == "accepted"  # an edit: published stays, updated is the file's mtime
+        mtime = from_us(seed.mtime_ns // 1_000_000_000 * 1_000_000)
+        updated = mtime if edited else outcome.article.published
+        store.put_article(
+            seed.name, seed.size, seed.mtime_ns, outcome.digest, outcome.source, outcome.article,
+            outcome.categories, updated, keep_published=edited,
+        )  # fmt: skip
+        if before == "unknown":
+            report.new += 1
+        else:
+            report.changed += 1
+
+
+class _Ingestor:
+    """read -> hash -> parse -> clean -> assign a source, for one seed file."""
+
+    def __init__(self, config: Config, now: datetime) -> None:
+        from refeed.clean import clean_article  # deferred: a pass with nothing new skips it
+
+        self.config, self.now, self.clean = config, now, clean_article
+        self.resolver = SourceResolver(config)
+
+    def __call__(self, job: _Job) -> _Outcome:
+        seed, config = job.seed, self.config
+        try:
+            data = read_seed(seed, config.max_seed_bytes)
+        except SeedError as exc:
+            return _Outcome(job, "rejected", digest="", reason=exc.reason)
+        if len(data) != seed.size or _mtime_ns(seed.path) != seed.mtime_ns:
+            return _Outcome(job, "unstable")  # still being written: the next pass takes it
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if digest == job.known_hash:
+            return _Outcome(job, "same", digest)
+        try:
+            parsed = parse_seed(seed.name, data, self.now, config.max_future)
+            article = self._clean(parsed)
+        except SeedError as exc:
+            return _Outcome(job, "rejected", digest, reason=exc.reason, retry_at=exc.retry_at)
+        source = self.resolver.source_for(article.url)
+        categories = tuple(
+            dict.fromkeys(article.categories + self.resolver.url_categories(article.url))
         )
-    return entries, sum(len(v) - 1 for v in by_url.values())
+        return _Outcome(job, "article", digest, article, source, categories)
+
+    def _clean(self, parsed: Any) -> CleanArticle:
+        try:
+            article: CleanArticle = self.clean(parsed, self.config.policy)
+        except SeedError:
+            raise
+        except Exception as exc:  # a bug, but one file must not cost the others
+            log.exception("unexpected error while cleaning %s", parsed.seed)
+            raise SeedError(
+                parsed.seed,
+                f"internal error while cleaning ({type(exc).__name__}: {exc}); please report it",
+            ) from exc
+        return article
 
 
-def newest_first(entries: Iterable[StoredEntry], cap: int) -> list[StoredEntry]:
-    return sorted(entries, key=lambda e: (e.updated, e.entry_id), reverse=True)[:cap]
+_WORKER: _Ingestor | None = None
 
 
-def render_all(
-    entries: list[StoredEntry], resolver: SourceResolver, cap: int
-) -> list[tuple[str, tuple[bytes, int]]]:
-    """(feed name, (bytes, entry count)) for every source with entries, then the combined feed."""
-    by_source: dict[str, list[StoredEntry]] = defaultdict(list)
-    for entry in entries:
-        by_source[entry.source].append(entry)
-    out = []
+def _init_worker(config: Config, now: datetime) -> None:
+    global _WORKER
+    _WORKER = _Ingestor(config, now)
+
+
+def _work(job: _Job) -> _Outcome:
+    assert _WORKER is not None
+    return _WORKER(job)
+
+
+def _render_dirty(store: Store, config: Config, out_dir: Path, report: PassReport) -> None:
+    """Re-render the feeds of dirty sources and the combined feed; drop feeds of empty sources."""
+    dirty = store.dirty_sources()
+    if not dirty:
+        return
+    from refeed.render import render_feed  # deferred: a pass with nothing to render skips it
+
+    resolver = SourceResolver(config)
+    owned = store.written_feeds()
     infos: dict[str, tuple[FeedInfo, datetime]] = {}
-    for name in sorted(by_source):
-        shown = newest_first(by_source[name], cap)
-        info = resolver.feed_info(name, sample_url=shown[0].article.url)
-        infos[name] = (info, shown[0].updated)
-        out.append((name, (render_feed(info, shown), len(shown))))
-    if entries:
-        shown = newest_first(entries, cap)
-        data = render_feed(resolver.combined_info(), shown, sources=infos)
-        out.append((COMBINED_NAME, (data, len(shown))))
-    return out
+
+    def source_info(name: str, newest: StoredEntry) -> FeedInfo:
+        info = resolver.feed_info(name, sample_url=newest.article.url)
+        infos[name] = (info, newest.updated)
+        return info
+
+    def publish(name: str, data: bytes | None) -> None:
+        path = out_dir / (name + FEED_SUFFIX)
+        if data is None:
+            if name in owned and remove_if_exists(path):
+                report.deleted.append(path.name)
+        elif write_if_changed(path, data):
+            report.written.append(path.name)
+        store.set_written(name, data is not None)
+
+    for name in sorted(dirty - {COMBINED_NAME}):
+        entries = store.newest_entries(name, config.max_entries)
+        publish(name, render_feed(source_info(name, entries[0]), entries) if entries else None)
+    combined = store.newest_entries(None, config.max_entries)
+    for source in sorted({e.source for e in combined} - set(infos)):
+        source_info(source, store.newest_entries(source, 1)[0])
+    publish(
+        COMBINED_NAME, render_feed(resolver.combined_info(), combined, infos) if combined else None
+    )
+    with store.transaction():
+        store.clear_dirty()
+
+
+def feed_counts(store: Store, config: Config) -> dict[str, int]:
+    """Entries in each feed file, as the state stands (for the build's summary line)."""
+    stats = store.source_stats()
+    counts = {s.source + FEED_SUFFIX: min(s.entries, config.max_entries) for s in stats}
+    if stats:
+        counts[COMBINED_NAME + FEED_SUFFIX] = min(sum(s.entries for s in stats), config.max_entries)
+    return counts

@@ -31,3 +31,12 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+def remove_if_exists(path: Path) -> bool:
+    """Remove a feed refeed wrote earlier (its source has no entries left); True if removed."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True

@@ -113,10 +113,14 @@ def _parse_timestamp(name: str, line: str, now: datetime, max_future: timedelta)
     limit = now + max_future
     if millis > limit.timestamp() * 1000:
         when = _iso(millis) if millis < 253402300800000 else "after the year 9999"
+        retry_at = None
+        if millis < 253402300800000:  # retried once the clock has caught up
+            retry_at = datetime.fromtimestamp(millis / 1000, UTC) - max_future
         raise SeedError(
             name,
             f"line 1: timestamp {millis} is {when}, too far in the future "
             f"(later than {limit.isoformat(timespec='seconds')})",
+            retry_at,
         )
     return datetime.fromtimestamp(millis // 1000, UTC).replace(microsecond=millis % 1000 * 1000)
 

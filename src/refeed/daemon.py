@@ -1,0 +1,132 @@
+"""`refeed run`: the scheduled watcher. Its job is the same pass as `refeed build`.
+
+APScheduler runs the pass on an interval or a cron expression, one at a time
+(`max_instances=1`), coalescing missed runs, with a misfire grace time. A failed pass is logged
+and the next one runs. SIGTERM/SIGINT set a stop flag: the running pass stops between two
+files, commits what it did (its feeds are rendered by the next start), and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from refeed.config import Config
+from refeed.pipeline import run_pass
+from refeed.store import open_store
+
+log = logging.getLogger("refeed")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Daemon:
+    """The watcher for one Config; `start()` begins passes, `stop()` ends them cleanly."""
+
+    config: Config
+    clock: Clock = utc_now
+    full_first: bool = False
+
+    def __post_init__(self) -> None:
+        self.stopping = threading.Event()
+        self.passes = 0
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        run = self.config.run
+        self.scheduler.add_job(
+            self.run_once,
+            make_trigger(run.cron, run.interval_seconds),
+            id="pass",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=run.misfire_grace_seconds,
+            next_run_time=utc_now(),  # the first pass runs at once
+        )
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Ask the running pass to stop, and wait for it."""
+        self.stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+
+    def run_once(self) -> None:
+        """One pass; never raises, so that one failure never stops the daemon."""
+        if self.stopping.is_set():
+            return
+        cfg = self.config
+        try:
+            store = open_store(cfg.paths.state)
+            try:
+                report = run_pass(
+                    cfg.paths.seeds, cfg.paths.out, cfg, store, self.clock(),
+                    settle=timedelta(seconds=cfg.run.settle_seconds),
+                    full=self.full_first and self.passes == 0, stop=self.stopping,
+                )  # fmt: skip
+            finally:
+                store.close()
+            for rejection in report.rejected:
+                log.warning("rejected %s: %s", cfg.paths.seeds / rejection.seed, rejection.reason)
+            log.info("%s", report.log_line())
+        except Exception:
+            log.exception("pass failed; the next one runs as scheduled")
+        finally:
+            self.passes += 1
+
+
+def make_trigger(cron: str | None, interval_seconds: float) -> BaseTrigger:
+    if cron:
+        return CronTrigger.from_crontab(cron, timezone=UTC)
+    return IntervalTrigger(seconds=interval_seconds, timezone=UTC)
+
+
+def cache_seconds(cron: str | None, interval_seconds: float) -> int:
+    """How long a reader may cache a feed: the time between two passes."""
+    if not cron:
+        return max(1, round(interval_seconds))
+    trigger = make_trigger(cron, interval_seconds)
+    first = trigger.get_next_fire_time(None, utc_now())
+    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
+    return max(1, round((second - first).total_seconds())) if first and second else 60
+
+
+def run_daemon(config: Config, *, serve: bool, full_first: bool = False) -> None:
+    """Run until SIGTERM/SIGINT: scheduled passes, and the HTTP server unless `serve` is off."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    daemon = Daemon(config, full_first=full_first)
+
+    def on_signal(signum: int, frame: Any) -> None:
+        daemon.stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    daemon.start()
+    try:
+        if serve:
+            from refeed.serve import serve as serve_http
+
+            run = config.run
+            max_age = cache_seconds(run.cron, run.interval_seconds)
+            serve_http(config.paths.out, run.host, run.port, max_age, daemon.stopping)
+        else:
+            while not daemon.stopping.wait(3600):
+                pass
+    finally:
+        log.info("stopping: waiting for the running pass")
+        daemon.stop()
+        log.info("stopped")

@@ -1,0 +1,354 @@
+"""Incremental state in SQLite (WAL). The only module that imports sqlite3.
+
+Three tables, kept apart so that the hot paths read only small rows:
+- `seeds`: one small row per seed file (path, size, mtime, content hash, or why it was
+  rejected): what a pass compares the folder against, with a stat per file and nothing more;
+- `articles`: the cleaned article of each accepted seed file, sanitized HTML included, so a
+  feed is rendered from stored data and never re-cleaned;
+- `entries`: one row per canonical URL, the merge of the articles that share it (see `merge`),
+  indexed newest first, so a capped feed is an index range scan however large the archive.
+`dirty` lists the sources whose feeds must be re-rendered; it is written in the same
+transaction as the change that dirtied them, so a crash between ingesting and rendering is
+repaired by the next pass.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from refeed.models import CleanArticle, Rejection, StoredEntry
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE seeds (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    rejected TEXT,          -- the reason, when the file was rejected
+    retry_at_us INTEGER     -- a rejected file is retried then even if unchanged (future dates)
+);
+CREATE INDEX seeds_hash ON seeds(hash);
+CREATE TABLE articles (
+    path TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    author TEXT,
+    summary TEXT NOT NULL,
+    content_html TEXT NOT NULL,
+    categories TEXT NOT NULL,  -- JSON list
+    published_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX articles_url ON articles(url);
+CREATE TABLE entries (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    path TEXT NOT NULL,        -- the winning article
+    published_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX entries_newest ON entries(updated_us DESC, entry_id DESC);
+CREATE INDEX entries_source_newest ON entries(source, updated_us DESC, entry_id DESC);
+CREATE TABLE dirty (source TEXT PRIMARY KEY);
+CREATE TABLE feeds (name TEXT PRIMARY KEY);  -- feed files this state has written
+"""
+ALL_SOURCES = "*"  # in `dirty`: every feed must be re-rendered
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedRow:
+    """What the state knows of one seed file."""
+
+    size: int
+    mtime_ns: int
+    hash: str
+    rejected: str | None
+    retry_at_us: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStats:
+    """A source as `refeed status` shows it."""
+
+    source: str
+    entries: int
+    newest: datetime
+
+
+def to_us(when: datetime) -> int:
+    return (when - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+class Store:
+    """An open state database. Use `open_store()`; changes go through `transaction()`."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.db:  # commits, or rolls back on an exception
+            yield
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- seed files ----------------------------------------------------------------------
+
+    def seed_index(self) -> dict[str, SeedRow]:
+        rows = self.db.execute(
+            "SELECT path, size, mtime_ns, hash, rejected, retry_at_us FROM seeds"
+        )
+        return {r[0]: SeedRow(*r[1:]) for r in rows}
+
+    def touch_seed(self, path: str, size: int, mtime_ns: int) -> None:
+        """The file's stat changed but its content did not."""
+        self.db.execute(
+            "UPDATE seeds SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path)
+        )
+
+    def put_rejection(
+        self,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        digest: str,
+        reason: str,
+        retry_at: datetime | None,
+    ) -> None:
+        self._drop_article(path)
+        self.db.execute(
+            "INSERT OR REPLACE INTO seeds VALUES (?, ?, ?, ?, ?, ?)",
+            (path, size, mtime_ns, digest, reason, None if retry_at is None else to_us(retry_at)),
+        )
+
+    def put_article(
+        self,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        digest: str,
+        source: str,
+        article: CleanArticle,
+        categories: tuple[str, ...],
+        updated: datetime,
+        keep_published: bool,
+    ) -> None:
+        """Store an accepted file's article; `keep_published` keeps an edited file's first date."""
+        published = to_us(article.published)
+        if keep_published:
+            row = self.db.execute(
+                "SELECT published_us FROM articles WHERE path = ?", (path,)
+            ).fetchone()
+            if row is not None:
+                published = row[0]
+        self._drop_article(path)
+        self.db.execute(
+            "INSERT OR REPLACE INTO seeds VALUES (?, ?, ?, ?, NULL, NULL)",
+            (path, size, mtime_ns, digest),
+        )
+        self.db.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                path, article.url, article.entry_id, source, article.title, article.author,
+                article.summary, article.content_html,
+                json.dumps(list(categories), ensure_ascii=False),
+                published, max(published, to_us(updated)),
+            ),
+        )  # fmt: skip
+        self._merge(article.url)
+
+    def rename_seed(self, old: str, new: str, size: int, mtime_ns: int) -> None:
+        """Same content under a new name: the entry is kept, not duplicated."""
+        self.db.execute(
+            "UPDATE seeds SET path = ?, size = ?, mtime_ns = ? WHERE path = ?",
+            (new, size, mtime_ns, old),
+        )
+        self.db.execute("UPDATE articles SET path = ? WHERE path = ?", (new, old))
+        row = self.db.execute("SELECT url FROM articles WHERE path = ?", (new,)).fetchone()
+        if row is not None:
+            self._merge(row[0])
+
+    def remove_seed(self, path: str) -> None:
+        self._drop_article(path)
+        self.db.execute("DELETE FROM seeds WHERE path = ?", (path,))
+
+    def _drop_article(self, path: str) -> None:
+        row = self.db.execute("SELECT url FROM articles WHERE path = ?", (path,)).fetchone()
+        if row is not None:
+            self.db.execute("DELETE FROM articles WHERE path = ?", (path,))
+            self._merge(row[0])
+
+    def _merge(self, url: str) -> None:
+        """Recompute the entry for `url` from its articles; dirty its source if it changed.
+
+        The newest version wins (by updated, then published, then the path that sorts last);
+        the entry is published when the URL was first seen and updated when the winner was.
+        """
+        versions = self.db.execute(
+            "SELECT updated_us, published_us, path, source, entry_id FROM articles WHERE url = ?",
+            (url,),
+        ).fetchall()
+        old = self.db.execute(
+            "SELECT source, entry_id, path, published_us, updated_us FROM entries WHERE url = ?",
+            (url,),
+        ).fetchone()
+        new = None
+        if versions:
+            updated, _, path, source, entry_id = max(versions)
+            new = (source, entry_id, path, min(v[1] for v in versions), updated)
+        if new == old:
+            return
+        if new is None:
+            self.db.execute("DELETE FROM entries WHERE url = ?", (url,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)", (url, *new))
+        self.mark_dirty({s for s in (old and old[0], new and new[0]) if s})
+
+    # -- feeds ---------------------------------------------------------------------------
+
+    def mark_dirty(self, sources: Iterable[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO dirty VALUES (?)", ((s,) for s in sources))
+
+    def dirty_sources(self) -> set[str]:
+        """Sources whose feeds must be re-rendered (every source when ALL_SOURCES is marked)."""
+        dirty = {r[0] for r in self.db.execute("SELECT source FROM dirty")}
+        if ALL_SOURCES in dirty:
+            dirty.discard(ALL_SOURCES)
+            dirty |= set(self.sources()) | self.written_feeds()
+        return dirty
+
+    def clear_dirty(self) -> None:
+        self.db.execute("DELETE FROM dirty")
+
+    def sources(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM entries ORDER BY 1")]
+
+    def written_feeds(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT name FROM feeds")}
+
+    def set_written(self, name: str, exists: bool) -> None:
+        if exists:
+            self.db.execute("INSERT OR IGNORE INTO feeds VALUES (?)", (name,))
+        else:
+            self.db.execute("DELETE FROM feeds WHERE name = ?", (name,))
+
+    def newest_entries(self, source: str | None, cap: int) -> list[StoredEntry]:
+        """The `cap` newest entries of a source (None: of all sources), newest first."""
+        where, args = ("WHERE e.source = ?", (source, cap)) if source else ("", (cap,))
+        rows = self.db.execute(
+            f"""SELECT e.source, e.published_us, e.updated_us, a.path, a.entry_id, a.url, a.title,
+                       a.author, a.summary, a.content_html, a.categories, a.published_us
+                FROM entries e JOIN articles a ON a.path = e.path {where}
+                ORDER BY e.updated_us DESC, e.entry_id DESC LIMIT ?""",
+            args,
+        )
+        out = []
+        for src, pub, upd, path, eid, url, title, author, summary, html, cats, a_pub in rows:
+            categories = tuple(json.loads(cats))
+            article = CleanArticle(path, eid, url, title, from_us(a_pub), author, summary, html,
+                                   categories)  # fmt: skip
+            out.append(StoredEntry(src, article, from_us(pub), from_us(upd), categories))
+        return out
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def rejections(self) -> list[Rejection]:
+        rows = self.db.execute(
+            "SELECT path, rejected FROM seeds WHERE rejected IS NOT NULL ORDER BY path"
+        )
+        return [Rejection(path, reason) for path, reason in rows]
+
+    def source_stats(self) -> list[SourceStats]:
+        rows = self.db.execute(
+            "SELECT source, COUNT(*), MAX(updated_us) FROM entries GROUP BY source ORDER BY source"
+        )
+        return [SourceStats(s, n, from_us(newest)) for s, n, newest in rows]
+
+    def counts(self) -> tuple[int, int]:
+        """(seed files known, entries)."""
+        seeds = self.db.execute("SELECT COUNT(*) FROM seeds").fetchone()[0]
+        entries = self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+        return int(seeds), int(entries)
+
+    def reset(self) -> None:
+        """Forget everything ingested (a full rebuild); which feeds exist is remembered."""
+        for table in ("seeds", "articles", "entries"):
+            self.db.execute(f"DELETE FROM {table}")
+        self.mark_dirty([ALL_SOURCES])
+
+
+def open_store(path: Path, *, readonly: bool = False) -> Store:
+    """Open (creating if needed) the state database at `path`.
+
+    A database written by another schema version, or one that is not a database at all, is
+    replaced by an empty one: state is a cache of the seed files, and a rebuild recovers it.
+    """
+    if readonly:
+        if not path.exists():
+            raise FileNotFoundError(path)
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return Store(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _open_current(path)
+    except sqlite3.DatabaseError:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return _open_current(path)
+
+
+def _open_current(path: Path) -> Store:
+    db = sqlite3.connect(path, isolation_level="DEFERRED")
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            _recreate(db)
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return Store(db)
+
+
+def _recreate(db: sqlite3.Connection) -> None:
+    """Drop whatever an older (or newer) refeed left and create the current schema."""
+    with db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        written: list[str] = []
+        if "feeds" in tables:
+            try:
+                written = [r[0] for r in db.execute("SELECT name FROM feeds")]
+            except sqlite3.DatabaseError:
+                written = []
+        for table in tables:
+            db.execute(f'DROP TABLE IF EXISTS "{table}"')
+        db.executescript(SCHEMA)
+        db.executemany("INSERT INTO feeds VALUES (?)", ((n,) for n in written))
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
