@@ -1,8 +1,9 @@
 """ParsedArticle -> CleanArticle: the article and only the article, safe to publish.
 
 The order matters and is the same for every article:
- 1. parse (BeautifulSoup on lxml) and flatten absurd nesting;
- 2. drop comments and dangerous or useless elements with their content (script, iframe, ...);
+ 1. parse (BeautifulSoup on lxml);
+ 2. drop comments and dangerous or useless elements with their content (script, iframe, ...),
+    then flatten absurd nesting;
  3. read the metadata the page carries (author byline, rel="tag" categories);
  4. drop clutter: custom elements, share widgets and their labels, promo blocks, pixels;
  5. fix URLs: lazy images get a real src, every URL absolute and free of tracking parameters,
@@ -32,6 +33,7 @@ MEDIA = frozenset({"img", "picture", "video", "audio"})
 KEEP_EMPTY = frozenset(
     {"img", "picture", "source", "br", "hr", "wbr", "td", "th", "tr", "col", "colgroup"}
 )
+KEEP_FLAT = frozenset({"img", "br"})  # elements kept when deep nesting is flattened
 BLOCKS = frozenset(
     {"div", "p", "section", "aside", "article", "header", "footer", "li", "blockquote", "figure"}
 )
@@ -48,8 +50,8 @@ def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
     soup = BeautifulSoup(article.body_html, "lxml")
     root: Tag = soup.body or soup
     base = article.url
-    _flatten_deep(root, policy.max_nesting)
     _drop_markup_noise(soup, root, policy)
+    _flatten_deep(root, policy.max_nesting)
     author = _take_author(root)
     categories = _page_categories(root)
     _drop_clutter(root, policy, base)
@@ -78,16 +80,21 @@ def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
 
 
 def _flatten_deep(root: Tag, max_depth: int) -> None:
-    """Unwrap elements nested deeper than `max_depth`, keeping their content."""
+    """Flatten what is nested deeper than `max_depth`: its text and images are kept, lifted
+    into the element at the limit, and the deeper elements go. Linear in the document size
+    (bs4's unwrap() is not, for a deep chain)."""
     depth: dict[int, int] = {id(root): 0}
-    too_deep: list[Tag] = []
+    at_limit: list[Tag] = []
     for el in root.find_all(True):
-        d = depth.get(id(el.parent), 0) + 1
-        depth[id(el)] = d
-        if d > max_depth:
-            too_deep.append(el)
-    for el in reversed(too_deep):
-        el.unwrap()
+        d = depth[id(el)] = depth.get(id(el.parent), 0) + 1
+        if d == max_depth and any(isinstance(c, Tag) for c in el.contents):
+            at_limit.append(el)
+    for el in at_limit:
+        keep = [n for n in el.descendants if type(n) is NavigableString or n.name in KEEP_FLAT]
+        for node in keep:
+            node.extract()
+        el.clear()
+        el.extend(keep)
 
 
 def _drop_markup_noise(soup: BeautifulSoup, root: Tag, policy: HtmlPolicy) -> None:

@@ -1,27 +1,32 @@
 """Serving feeds/ over HTTP: Starlette's static files under uvicorn, nothing hand-written
-below the HTTP layer. Starlette gives media types, ETag/Last-Modified and 304s on
-If-None-Match/If-Modified-Since, and refuses paths (and symlinks) that lead out of the folder;
-this module adds gzip, Cache-Control and the listing at `/`.
+below the HTTP layer. Starlette resolves paths (refusing any, symlinks included, that lead out
+of the folder), picks media types and answers If-None-Match/If-Modified-Since with 304; this
+module adds gzip, Cache-Control, the listing at `/`, and one fix: a response is built from a
+single snapshot of the file (see FeedFiles), because refeed replaces feeds while serving them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import mimetypes
+import os
 import socket
 import threading
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,32 @@ FEED_TYPES = {".atom": "application/atom+xml", ".rss": "application/rss+xml",
               ".xml": "application/xml"}  # fmt: skip
 for _suffix, _type in FEED_TYPES.items():
     mimetypes.add_type(_type, _suffix)
+
+
+class FeedFiles(StaticFiles):
+    """StaticFiles whose responses come from one open file: length, body and validators agree.
+
+    Starlette's FileResponse takes Content-Length from a stat() and then opens the path again;
+    when refeed atomically replaces the feed in between, the client gets a truncated response.
+    Feeds are small (capped), so the body is read once, and the ETag is its content hash.
+    """
+
+    def file_response(
+        self, full_path: Any, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        try:
+            with open(full_path, "rb") as f:  # noqa: PTH123 - full_path is a str or PathLike
+                snapshot = os.fstat(f.fileno())
+                body = f.read()
+        except FileNotFoundError:
+            return PlainTextResponse("Not Found", status_code=404)
+        media_type = mimetypes.guess_type(str(full_path))[0] or "application/octet-stream"
+        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+        headers = {"etag": etag, "last-modified": formatdate(snapshot.st_mtime, usegmt=True)}
+        response = Response(body, status_code, headers=headers, media_type=media_type)
+        if self.is_not_modified(response.headers, Headers(scope=scope)):
+            return NotModifiedResponse(response.headers)
+        return response
 
 
 class CacheControl:
@@ -51,7 +82,7 @@ def make_app(out_dir: Path, max_age: int) -> Starlette:
     """The ASGI app serving the feeds in `out_dir`."""
 
     async def listing(request: Request) -> HTMLResponse:
-        names = sorted(p.name for p in out_dir.glob("*") if p.suffix in FEED_TYPES and p.is_file())
+        names = _servable_feeds(out_dir)
         links = "".join(f'<li><a href="{html.escape(n)}">{html.escape(n)}</a></li>' for n in names)
         alternates = "".join(
             f'<link rel="alternate" type="{FEED_TYPES[Path(n).suffix]}" href="{html.escape(n)}">'
@@ -63,13 +94,23 @@ def make_app(out_dir: Path, max_age: int) -> Starlette:
         )
         return HTMLResponse(page)
 
-    static = StaticFiles(directory=out_dir, check_dir=False, follow_symlink=False)
+    static = FeedFiles(directory=out_dir, check_dir=False, follow_symlink=False)
     return Starlette(
         routes=[Route("/", listing, methods=["GET", "HEAD"]), Mount("/", app=static)],
         middleware=[
             Middleware(CacheControl, max_age=max_age),
             Middleware(GZipMiddleware, minimum_size=500),
         ],
+    )
+
+
+def _servable_feeds(out_dir: Path) -> list[str]:
+    """Feed files in `out_dir` that the static files app will serve (no links leading out)."""
+    root = out_dir.resolve()
+    return sorted(
+        p.name
+        for p in out_dir.glob("*")
+        if p.suffix in FEED_TYPES and p.is_file() and p.resolve().parent == root
     )
 
 
@@ -85,15 +126,27 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def serve(out_dir: Path, host: str, port: int, max_age: int, stop: threading.Event) -> None:
-    """Serve until SIGTERM/SIGINT (or `stop` is set); port 0 picks a free port."""
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free port (read it with getsockname())."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def serve(out_dir: Path, host: str, port: int, max_age: int, stop: threading.Event) -> None:
+    """Serve until SIGTERM/SIGINT (or `stop` is set), saying where on stderr."""
+    sock = listen(host, port)
     bound = sock.getsockname()
-    shown = f"[{bound[0]}]" if family == socket.AF_INET6 else bound[0]
+    shown = f"[{bound[0]}]" if sock.family == socket.AF_INET6 else bound[0]
     log.warning("serving %s on http://%s:%d/", out_dir, shown, bound[1])
+    serve_socket(out_dir, sock, max_age, stop)
+
+
+def serve_socket(out_dir: Path, sock: socket.socket, max_age: int, stop: threading.Event) -> None:
+    """Serve the feeds in `out_dir` on an open socket until `stop` is set or a signal comes."""
     config = uvicorn.Config(
         make_app(out_dir, max_age), log_level="warning", access_log=False, lifespan="off"
     )

@@ -1,0 +1,240 @@
+"""Incremental state: work in proportion to what changed, and the same feeds as a full build."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from threading import Event
+
+import feedparser
+import pytest
+
+from refeed import pipeline
+from refeed.config import Config
+from refeed.pipeline import PassReport, run_pass
+from refeed.store import SCHEMA_VERSION, open_store
+
+from .conftest import INVALID_SEEDS, NOW, build
+from .corpus import make_corpus, seed_text
+from .feedcheck import feed_problems
+
+
+class Site:
+    """A seeds folder, an output folder and a state database, as one refeed install has."""
+
+    def __init__(self, root: Path, config: Config) -> None:
+        self.seeds, self.out, self.config = root / "seeds", root / "feeds", config
+        self.db = root / "state" / "refeed.sqlite"
+        self.seeds.mkdir(parents=True, exist_ok=True)
+
+    def run(self, now: object = NOW, **kwargs: object) -> PassReport:
+        store = open_store(self.db)
+        try:
+            return run_pass(self.seeds, self.out, self.config, store, now, **kwargs)  # type: ignore[arg-type]
+        finally:
+            store.close()
+
+    def feeds(self) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(self.out.glob("*.atom"))}
+
+    def entries(self, feed: str = "all.atom") -> list[feedparser.FeedParserDict]:
+        return list(feedparser.parse(self.out / feed).entries)
+
+
+@pytest.fixture
+def site(tmp_path: Path, config: Config) -> Site:
+    return Site(tmp_path / "site", config)
+
+
+def full_build_of(folder: Path, tmp_path: Path, config: Config) -> dict[str, bytes]:
+    out = tmp_path / "reference"
+    build(folder, out, config, full=True)
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.atom"))}
+
+
+def test_unchanged_pass_does_no_work(site: Site) -> None:
+    make_corpus(site.seeds, 8)
+    first = site.run()
+    assert (first.new, first.seen) == (8, 8)
+    second = site.run()
+    assert second.seen == 8
+    assert (second.new, second.changed, second.removed, second.renamed) == (0, 0, 0, 0)
+    assert second.written == []
+
+
+def test_new_file_rewrites_only_its_feeds(site: Site) -> None:
+    make_corpus(site.seeds, 8)
+    site.run()
+    make_corpus(site.seeds, 1, start=100)  # 100 % 4 == 0: an rfi-cn article
+    report = site.run()
+    assert report.new == 1
+    assert sorted(report.written) == ["all.atom", "rfi-cn.atom"]
+    assert site.entries()[0].title == "文章 100"
+
+
+def test_edit_updates_the_entry_and_keeps_published(site: Site) -> None:
+    paths = make_corpus(site.seeds, 4)
+    site.run()
+    before = next(e for e in site.entries() if e.title == "文章 1")
+    paths[1].write_text(seed_text(1, title="文章 1（更正）"), encoding="utf-8")
+    mtime = 1_800_000_000  # 2027-01-15T08:00:00Z
+    os.utime(paths[1], (mtime, mtime))
+    report = site.run()
+    assert report.changed == 1
+    after = next(e for e in site.entries() if e.title == "文章 1（更正）")
+    assert after.id == before.id
+    assert after.published == before.published
+    assert after.updated == "2027-01-15T08:00:00+00:00"
+
+
+def test_touch_without_change_costs_no_render(site: Site) -> None:
+    paths = make_corpus(site.seeds, 4)
+    site.run()
+    os.utime(paths[0], (1_800_000_000, 1_800_000_000))
+    report = site.run()
+    assert (report.new, report.changed, report.written) == (0, 0, [])
+
+
+def test_delete_removes_the_entry_and_an_empty_feed(site: Site) -> None:
+    paths = make_corpus(site.seeds, 8)
+    site.run()
+    paths[2].unlink()  # a dw.com article...
+    paths[6].unlink()  # ...and the other one: that source is now empty
+    report = site.run()
+    assert report.removed == 2
+    assert report.deleted == ["dw.com.atom"]
+    assert not (site.out / "dw.com.atom").exists()
+    assert len(site.entries()) == 6
+
+
+def test_rename_is_recognised_not_duplicated(site: Site) -> None:
+    paths = make_corpus(site.seeds, 4)
+    site.run()
+    feeds = site.feeds()
+    paths[0].rename(site.seeds / "renamed.txt")
+    report = site.run()
+    assert (report.renamed, report.new, report.removed) == (1, 0, 0)
+    assert report.written == []
+    assert site.feeds() == feeds
+
+
+def test_rejected_file_is_retried_only_when_it_changes(site: Site) -> None:
+    bad = site.seeds / "bad.txt"
+    bad.write_bytes((INVALID_SEEDS / "seconds_timestamp.txt").read_bytes())
+    make_corpus(site.seeds, 2)
+    assert [r.seed for r in site.run().rejected] == ["bad.txt"]
+    assert site.run().rejected == []  # not retried: unchanged
+    bad.write_text(seed_text(7), encoding="utf-8")
+    report = site.run()
+    assert (report.changed, report.rejected) == (1, [])  # a known file, now accepted
+    assert len(site.entries()) == 3
+
+
+def test_future_file_is_published_once_its_time_comes(site: Site) -> None:
+    (site.seeds / "early.txt").write_text(
+        "<!--1800000000000-->\n[Tomorrow](https://www.example.org/t)\n------\n\n<p>x</p>\n"
+    )
+    assert len(site.run(NOW).rejected) == 1
+    later = site.run(NOW + timedelta(days=400))
+    assert (later.changed, later.rejected) == (1, [])
+    assert site.entries()[0].published == "2027-01-15T08:00:00+00:00"
+
+
+def test_stopped_pass_is_completed_by_the_next(site: Site, tmp_path: Path) -> None:
+    make_corpus(site.seeds, 30)
+    stop = Event()
+    stop.set()
+    first = site.run(stop=stop)
+    assert first.stopped
+    assert not site.out.exists()  # nothing rendered from a half-done pass
+    site.run()
+    assert site.feeds() == full_build_of(site.seeds, tmp_path, site.config)
+
+
+@pytest.mark.parametrize("history", range(6))
+def test_any_history_of_adds_deletes_renames_equals_a_full_build(
+    history: int, site: Site, tmp_path: Path
+) -> None:
+    rng = random.Random(history)
+    pool = make_corpus(tmp_path / "pool", 24)
+    present: list[Path] = []
+    for step in range(12):
+        action = rng.choice(["add", "add", "delete", "rename"])
+        if action == "add" or not present:
+            source = rng.choice(pool)
+            target = site.seeds / f"{step:02d}-{source.name}"
+            target.write_bytes(source.read_bytes())
+            present.append(target)
+        elif action == "delete":
+            present.pop(rng.randrange(len(present))).unlink()
+        else:
+            old = present.pop(rng.randrange(len(present)))
+            new = old.with_name(f"r{step:02d}-{old.name}")
+            old.rename(new)
+            present.append(new)
+        if rng.random() < 0.6:
+            site.run()
+    site.run()
+    assert site.feeds() == full_build_of(site.seeds, tmp_path, site.config)
+    assert all(feed_problems(site.out / name) == [] for name in site.feeds())
+
+
+def test_parallel_full_build_equals_serial(
+    tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds = tmp_path / "seeds"
+    count = pipeline.PARALLEL_MIN + 10
+    make_corpus(seeds, count)
+    parallel = build(seeds, tmp_path / "parallel", config, full=True)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 10**9)
+    serial = build(seeds, tmp_path / "serial", config, full=True)
+    assert parallel.new == serial.new == count
+    for path in (tmp_path / "serial").iterdir():
+        assert (tmp_path / "parallel" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_config_change_rerenders_and_policy_change_reingests(site: Site) -> None:
+    make_corpus(site.seeds, 4)
+    site.run()
+    site.config = replace(site.config, max_entries=2)
+    report = site.run()
+    assert report.new == 0
+    assert len(site.entries()) == 2
+    site.config = replace(site.config, policy=site.config.policy.with_overrides(deny_tags=["img"]))
+    report = site.run()
+    assert report.new == 4
+    assert "<img" not in site.entries()[0].content[0].value
+
+
+def test_settling_file_waits_for_a_later_pass(site: Site) -> None:
+    path = make_corpus(site.seeds, 1)[0]
+    mtime = NOW.timestamp()
+    os.utime(path, (mtime, mtime))
+    report = site.run(NOW + timedelta(seconds=1), settle=timedelta(seconds=2))
+    assert (report.pending, report.new) == (1, 0)
+    report = site.run(NOW + timedelta(seconds=3), settle=timedelta(seconds=2))
+    assert (report.pending, report.new) == (0, 1)
+
+
+def test_state_from_an_older_version_is_rebuilt(site: Site) -> None:
+    make_corpus(site.seeds, 3)
+    site.db.parent.mkdir(parents=True)
+    db = sqlite3.connect(site.db)
+    db.executescript("CREATE TABLE seeds (path TEXT, whatever BLOB); PRAGMA user_version = 0;")
+    db.close()
+    assert site.run().new == 3
+    db = sqlite3.connect(site.db)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+
+
+def test_corrupt_state_is_rebuilt(site: Site) -> None:
+    make_corpus(site.seeds, 3)
+    site.db.parent.mkdir(parents=True)
+    site.db.write_bytes(b"this is not a database" * 100)
+    assert site.run().new == 3
+    assert len(site.entries()) == 3
