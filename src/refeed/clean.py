@@ -90,7 +90,11 @@ def _flatten_deep(root: Tag, max_depth: int) -> None:
         if d == max_depth and any(isinstance(c, Tag) for c in el.contents):
             at_limit.append(el)
     for el in at_limit:
-        keep = [n for n in el.descendants if type(n) is NavigableString or n.name in KEEP_FLAT]
+        keep = [
+            n
+            for n in el.descendants
+            if type(n) is NavigableString or (isinstance(n, Tag) and n.name in KEEP_FLAT)
+        ]
         for node in keep:
             node.extract()
         el.clear()
