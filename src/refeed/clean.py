@@ -50,19 +50,22 @@ def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
     soup = BeautifulSoup(article.body_html, "lxml")
     root: Tag = soup.body or soup
     base = article.url
-    _drop_markup_noise(soup, root, policy)
-    _flatten_deep(root, policy.max_nesting)
-    author = _take_author(root)
-    categories = _page_categories(root)
-    _drop_clutter(root, policy, base)
-    _fix_urls(root, base, policy)
-    _prune_empty(root)
+    # Every step walks this one list of elements (in document order) instead of searching
+    # the tree again; an element a step removes is marked decomposed and skipped after it.
+    tags = _drop_markup_noise(root, policy)
+    tags = _flatten_deep(root, tags, policy.max_nesting)
+    author = _take_author(tags)
+    categories = _page_categories(tags)
+    _drop_clutter(root, tags, policy, base)
+    _fix_urls(tags, base, policy)
+    _prune_empty(tags)
     _trim_edges(root)
-    if not root.get_text(strip=True) and root.find(MEDIA) is None:
+    tags = [t for t in tags if not _gone(t)]
+    if not root.get_text(strip=True) and not any(t.name in MEDIA for t in tags):
         raise SeedError(
             article.seed, "nothing left after cleaning: the body holds no text and no image"
         )
-    summary = _lead_text(root, policy.summary_max_chars)
+    summary = _lead_text(root, tags, policy.summary_max_chars)
     content = sanitize_html(root.decode_contents(), policy)
     url = canonical_url(article.url, policy.is_tracking_parameter)
     title = xml_safe_text(article.title).strip() or _shorten(summary, 80) or url
@@ -79,16 +82,18 @@ def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
     )
 
 
-def _flatten_deep(root: Tag, max_depth: int) -> None:
+def _flatten_deep(root: Tag, tags: list[Tag], max_depth: int) -> list[Tag]:
     """Flatten what is nested deeper than `max_depth`: its text and images are kept, lifted
     into the element at the limit, and the deeper elements go. Linear in the document size
     (bs4's unwrap() is not, for a deep chain)."""
     depth: dict[int, int] = {id(root): 0}
     at_limit: list[Tag] = []
-    for el in root.find_all(True):
+    for el in tags:
         d = depth[id(el)] = depth.get(id(el.parent), 0) + 1
         if d == max_depth and any(isinstance(c, Tag) for c in el.contents):
             at_limit.append(el)
+    if not at_limit:
+        return tags
     for el in at_limit:
         keep = [
             n
@@ -97,28 +102,40 @@ def _flatten_deep(root: Tag, max_depth: int) -> None:
         ]
         for node in keep:
             node.extract()
-        el.clear()
+        el.clear(decompose=True)
         el.extend(keep)
+    return [t for t in tags if not _gone(t)]
 
 
-def _drop_markup_noise(soup: BeautifulSoup, root: Tag, policy: HtmlPolicy) -> None:
-    """Comments, doctypes and CDATA, then elements dropped with their content."""
-    for node in soup.find_all(string=lambda s: isinstance(s, PreformattedString)):
+def _drop_markup_noise(root: Tag, policy: HtmlPolicy) -> list[Tag]:
+    """Comments, doctypes and CDATA, then elements dropped with their content; returns the
+    elements that are left, in document order."""
+    tags: list[Tag] = []
+    noise: list[PreformattedString] = []
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            tags.append(node)
+        elif isinstance(node, PreformattedString):
+            noise.append(node)
+    for node in noise:
         node.extract()
-    for el in root.find_all(policy.drop_with_content):
-        if not el.decomposed:
+    for el in tags:
+        if el.name in policy.drop_with_content and not _gone(el):
             el.decompose()
+    return [t for t in tags if not _gone(t)]
 
 
-def _take_author(root: Tag) -> str | None:
+def _take_author(tags: list[Tag]) -> str | None:
     """The byline: an <address> (removed, it becomes metadata), else a rel/itemprop author."""
-    address = root.find("address")
+    address = next((t for t in tags if t.name == "address"), None)
     if address is not None:
         name = _text(address)
         address.decompose()
         if 0 < len(name) <= AUTHOR_MAX_CHARS:
             return xml_safe_text(name)
-    for el in root.find_all(True):
+    for el in tags:
+        if _gone(el):
+            continue
         if "author" in _tokens(el, "rel") or "author" in _tokens(el, "itemprop"):
             name = _text(el)
             if 0 < len(name) <= AUTHOR_MAX_CHARS:
@@ -126,22 +143,23 @@ def _take_author(root: Tag) -> str | None:
     return None
 
 
-def _page_categories(root: Tag) -> tuple[str, ...]:
+def _page_categories(tags: list[Tag]) -> tuple[str, ...]:
     """Categories the page names with rel="tag" links, in page order, without repeats."""
-    found = [_text(a) for a in root.find_all("a") if "tag" in _tokens(a, "rel")]
+    found = [_text(a) for a in tags if a.name == "a" and "tag" in _tokens(a, "rel")]
     return tuple(dict.fromkeys(xml_safe_text(t) for t in found if t))
 
 
-def _drop_clutter(root: Tag, policy: HtmlPolicy, base: str) -> None:
+def _drop_clutter(root: Tag, tags: list[Tag], policy: HtmlPolicy, base: str) -> None:
     """Custom elements, share/promo-marked elements, share links, promo blocks, pixels."""
-    for el in root.find_all(lambda t: "-" in t.name):
-        if not el.decomposed:
+    for el in tags:
+        if _gone(el):
+            continue
+        custom = "-" in el.name  # <share-button>, <share-modal> and every other custom element
+        marked = _is_marked_clutter(el, policy) and len(el.get_text()) <= policy.clutter_max_text
+        if custom or marked:
             el.decompose()
-    for el in root.find_all(lambda t: _is_marked_clutter(t, policy)):
-        if not el.decomposed and len(el.get_text()) <= policy.clutter_max_text:
-            el.decompose()
-    for a in root.find_all("a", href=True):
-        if a.decomposed:
+    for a in tags:
+        if a.name != "a" or _gone(a) or "href" not in a.attrs:
             continue
         href = absolutize(str(a["href"]), base)
         if href is not None and policy.share_url_re.match(href):
@@ -151,8 +169,12 @@ def _drop_clutter(root: Tag, policy: HtmlPolicy, base: str) -> None:
     for node in root.find_all(string=policy.promo_text_re):
         if isinstance(node, NavigableString) and node.parent is not None:
             _drop_promo_block(node, root, policy)
-    for img in root.find_all("img"):
-        if _is_tracking_pixel(img, policy.tracking_pixel_max):
+    for img in tags:
+        if (
+            img.name == "img"
+            and not _gone(img)
+            and _is_tracking_pixel(img, policy.tracking_pixel_max)
+        ):
             img.decompose()
 
 
@@ -165,7 +187,7 @@ def _is_marked_clutter(el: Tag, policy: HtmlPolicy) -> bool:
 
 def _drop_if_label_only(el: Tag | None, root: Tag, policy: HtmlPolicy) -> None:
     """Walk up from a removed share link, removing containers left with only a share label."""
-    while el is not None and el is not root and not el.decomposed:
+    while el is not None and el is not root and not _gone(el):
         text = el.get_text()
         if el.find(MEDIA) is not None or not (
             not text.strip() or policy.share_label_re.fullmatch(text)
@@ -201,7 +223,7 @@ def _is_tracking_pixel(img: Tag, max_side: int) -> bool:
     return len(sides) == 2 and all(v <= max_side for v in sides.values())
 
 
-def _fix_urls(root: Tag, base: str, policy: HtmlPolicy) -> None:
+def _fix_urls(tags: list[Tag], base: str, policy: HtmlPolicy) -> None:
     """Lazy images made real; URLs absolute and untracked; links opened safely."""
 
     def fix(url: str) -> str | None:
@@ -214,7 +236,9 @@ def _fix_urls(root: Tag, base: str, policy: HtmlPolicy) -> None:
             else resolved
         )
 
-    for el in root.find_all(True):
+    for el in tags:
+        if _gone(el):
+            continue
         if el.name in ("img", "source"):
             _unlazy(el, policy)
         for name, raw in list(el.attrs.items()):
@@ -244,10 +268,10 @@ def _unlazy(el: Tag, policy: HtmlPolicy) -> None:
             el[real] = lazy_url
 
 
-def _prune_empty(root: Tag) -> None:
+def _prune_empty(tags: list[Tag]) -> None:
     """Remove elements left with no text and no media, innermost first, in one pass."""
-    for el in reversed(root.find_all(True)):
-        if el.name in KEEP_EMPTY or el.decomposed:
+    for el in reversed(tags):
+        if el.name in KEEP_EMPTY or _gone(el):
             continue
         if all(
             (isinstance(c, NavigableString) and not c.strip())
@@ -270,9 +294,11 @@ def _trim_edges(root: Tag) -> None:
                 break
 
 
-def _lead_text(root: Tag, max_chars: int) -> str:
+def _lead_text(root: Tag, tags: list[Tag], max_chars: int) -> str:
     """The first paragraph with text, as plain text, cut to `max_chars`."""
-    for p in root.find_all("p"):
+    for p in tags:
+        if p.name != "p":
+            continue
         text = _text(p)
         if text:
             return xml_safe_text(_shorten(text, max_chars))
@@ -287,6 +313,13 @@ def _shorten(text: str, max_chars: int) -> str:
     if space > max_chars * 0.6:  # text with spaces: do not cut a word in half
         cut = cut[:space]
     return cut.rstrip(" ,.;:，。；：、") + "…"
+
+
+def _gone(el: Tag) -> bool:
+    """Whether `el` was decomposed. bs4's own `el.decomposed` is a getattr() that, on a tag
+    never decomposed, falls through to Tag.__getattr__: a search of the whole subtree for a
+    child named "_decomposed", which makes a pass over a deep tree quadratic."""
+    return bool(el.__dict__.get("_decomposed", False))
 
 
 def _text(el: Tag) -> str:
