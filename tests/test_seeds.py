@@ -139,7 +139,7 @@ def test_find_seed_files_is_sorted_recursive_and_skips_hidden(tmp_path: Path) ->
 
 
 def test_unreadable_file_is_rejected(tmp_path: Path) -> None:
-    seed = SeedFile(tmp_path / "gone.txt", "gone.txt", 10, 0)
+    seed = SeedFile(tmp_path, "gone.txt", 10, 0)
     with pytest.raises(SeedError, match="cannot be read"):
         read_seed(seed, MAX_BYTES)
 

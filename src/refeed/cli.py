@@ -36,6 +36,7 @@ CONFIG_HELP = f"Config file [default: {DEFAULT_CONFIG_PATH} if it exists]."
 SEEDS_HELP = "Folder of seed files [config paths.seeds: seeds]."
 OUT_HELP = "Folder the feeds are written to [config paths.out: feeds]."
 STATE_HELP = "State database [config paths.state: state/refeed.sqlite]."
+JOBS_HELP = "Worker processes for large passes, 0 for one per core [config run.jobs: 0]."
 
 
 def _paths_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -64,6 +65,7 @@ def cli(verbose: bool) -> None:
 @click.option(
     "--full", is_flag=True, help="Forget the state and rebuild everything from the seeds."
 )
+@click.option("--jobs", type=click.IntRange(min=0), help=JOBS_HELP)
 def build_command(full: bool, **paths: Any) -> None:
     """Bring the feeds up to date with the seed files, once, and exit.
 
@@ -110,6 +112,7 @@ def build_command(full: bool, **paths: Any) -> None:
     "--serve/--no-serve", default=None, help="Serve the feeds over HTTP [config run.serve: on]."
 )
 @click.option("--full", is_flag=True, help="Make the first pass a full rebuild.")
+@click.option("--jobs", type=click.IntRange(min=0), help=JOBS_HELP)
 def run_command(full: bool, **options: Any) -> None:
     """Watch the seeds folder and keep the feeds up to date until SIGTERM/SIGINT.
 
@@ -207,7 +210,7 @@ def _load(options: dict[str, Any]) -> Config:
     given = {k: v for k, v in options.items() if v is not None}
     paths = {k: given.pop(k) for k in ("seeds", "out", "state") if k in given}
     run_keys = {"interval": "interval_seconds", "settle": "settle_seconds", "cron": "cron",
-                "host": "host", "port": "port", "serve": "serve"}  # fmt: skip
+                "host": "host", "port": "port", "serve": "serve", "jobs": "jobs"}  # fmt: skip
     run = {run_keys[k]: given.pop(k) for k in list(given) if k in run_keys}
     config = replace(config, paths=replace(config.paths, **paths), run=replace(config.run, **run))
     if "seeds" in paths and not config.paths.seeds.is_dir():

@@ -74,6 +74,7 @@ class RunSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     serve: bool = True
+    jobs: int = 0  # worker processes for large passes; 0: one per core
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,9 @@ class _Reader:
         cron = self.get(t, "run", "cron", str, "").strip() or None
         if cron is not None and len(cron.split()) != 5:
             raise self.fail("run.cron", f"{cron!r} is not a 5-field crontab expression")
+        jobs = self.get(t, "run", "jobs", int, d.jobs)
+        if jobs < 0:
+            raise self.fail("run.jobs", "must be 0 (one per core) or more")
         port = self.get(t, "run", "port", int, d.port)
         if not 0 <= port <= 65535:
             raise self.fail("run.port", f"{port} is not a TCP port")
@@ -237,6 +241,7 @@ class _Reader:
             host=_nonempty(self, t, "run", "host", d.host),
             port=port,
             serve=self.get(t, "run", "serve", bool, d.serve),
+            jobs=jobs,
             **values,
         )
 

@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from refeed.config import Config
 from refeed.pipeline import run_pass
-from refeed.store import open_store
+from refeed.store import Store, open_store
 
 log = logging.getLogger("refeed")
 Clock = Callable[[], datetime]
@@ -44,6 +44,7 @@ class Daemon:
     def __post_init__(self) -> None:
         self.stopping = threading.Event()
         self.passes = 0
+        self.store: Store | None = None  # kept open across passes: its seed index stays warm
         self.scheduler = BackgroundScheduler(timezone=UTC)
         run = self.config.run
         self.scheduler.add_job(
@@ -64,6 +65,9 @@ class Daemon:
         self.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
     def run_once(self) -> None:
         """One pass; never raises, so that one failure never stops the daemon."""
@@ -71,20 +75,21 @@ class Daemon:
             return
         cfg = self.config
         try:
-            store = open_store(cfg.paths.state)
-            try:
-                report = run_pass(
-                    cfg.paths.seeds, cfg.paths.out, cfg, store, self.clock(),
-                    settle=timedelta(seconds=cfg.run.settle_seconds),
-                    full=self.full_first and self.passes == 0, stop=self.stopping,
-                )  # fmt: skip
-            finally:
-                store.close()
+            if self.store is None:
+                self.store = open_store(cfg.paths.state)
+            report = run_pass(
+                cfg.paths.seeds, cfg.paths.out, cfg, self.store, self.clock(),
+                settle=timedelta(seconds=cfg.run.settle_seconds),
+                full=self.full_first and self.passes == 0, stop=self.stopping,
+            )  # fmt: skip
             for rejection in report.rejected:
                 log.warning("rejected %s: %s", cfg.paths.seeds / rejection.seed, rejection.reason)
             log.info("%s", report.log_line())
         except Exception:
             log.exception("pass failed; the next one runs as scheduled")
+            if self.store is not None:  # start the next pass from a fresh connection
+                self.store.close()
+                self.store = None
         finally:
             self.passes += 1
 

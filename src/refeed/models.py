@@ -14,12 +14,20 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class SeedFile:
-    """A file found in the seeds folder; `name` is its path relative to that folder."""
+    """A file found in the seeds folder; `name` is its path relative to that folder, with `/`.
 
-    path: Path
+    The full path is derived on demand: a scan of a large archive makes one of these per file
+    and reads almost none of them.
+    """
+
+    folder: Path
     name: str
     size: int
     mtime_ns: int
+
+    @property
+    def path(self) -> Path:
+        return self.folder / self.name
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -29,9 +28,9 @@ from refeed.config import COMBINED_NAME, Config
 from refeed.errors import SeedError
 from refeed.models import CleanArticle, FeedInfo, Rejection, SeedFile, StoredEntry
 from refeed.publish import remove_if_exists, write_if_changed
-from refeed.seeds import find_seed_files, parse_seed, read_seed
+from refeed.seeds import parse_seed, read_seed, scan_changes, seed_names
 from refeed.sources import FEED_SUFFIX, SourceResolver
-from refeed.store import ALL_SOURCES, SeedRow, Store, from_us, to_us
+from refeed.store import ALL_SOURCES, Store, from_us, to_us
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +100,7 @@ def run_pass(
     report = PassReport()
     _check_fingerprints(store, config, out_dir, full)
     jobs, removed = _scan(seeds_dir, store, now, settle, report)
-    jobs, renames = _find_renames(jobs, removed, store.seed_index() if removed else {})
+    jobs, renames = _find_renames(jobs, removed, store)
     try:
         for old, seed in renames:
             store.rename_seed(old, seed.name, seed.size, seed.mtime_ns)
@@ -113,7 +112,7 @@ def run_pass(
         report.stopped = _ingest(jobs, config, store, now, report, progress, stop)
         store.db.commit()
     except BaseException:
-        store.db.rollback()
+        store.rollback()
         raise
     if not report.stopped:
         _render_dirty(store, config, out_dir, report)
@@ -156,38 +155,46 @@ def _scan(
     seeds_dir: Path, store: Store, now: datetime, settle: timedelta, report: PassReport
 ) -> tuple[list[_Job], list[str]]:
     """Jobs for new and changed files; paths that are gone. Unchanged files cost a stat."""
-    index = store.seed_index()
+    stats = store.seed_stats()
     now_us = to_us(now)
     settled_before_ns = (now_us - settle // timedelta(microseconds=1)) * 1000
-    jobs, seen = [], set()
-    for seed in find_seed_files(seeds_dir):
-        seen.add(seed.name)
-        row = index.get(seed.name)
-        before = "unknown" if row is None else "rejected" if row.rejected else "accepted"
-        if row is not None and row.size == seed.size and row.mtime_ns == seed.mtime_ns:
-            if row.retry_at_us is not None and row.retry_at_us <= now_us:
-                jobs.append(_Job(seed, None, before))  # a future date whose time has come
-            continue
-        if settle and seed.mtime_ns > settled_before_ns:
+    unchanged, others = scan_changes(seeds_dir, stats)
+    jobs = []
+    for name, size, mtime_ns in others:
+        if settle and mtime_ns > settled_before_ns:
             report.pending += 1  # still settling: taken by a later pass
             continue
-        jobs.append(_Job(seed, row.hash if row else None, before))
-    report.seen = len(seen)
-    return jobs, sorted(p for p in index if p not in seen)
+        row = store.seed_row(name) if name in stats else None
+        before = "unknown" if row is None else "rejected" if row.rejected else "accepted"
+        known = row.hash if row else None
+        jobs.append(_Job(SeedFile(seeds_dir, name, size, mtime_ns), known, before))
+    taken = {job.seed.name for job in jobs}
+    for name in store.due_retries(now_us):  # a future date whose time has come
+        if name not in taken and name in stats:
+            size, mtime_ns = stats[name]
+            jobs.append(_Job(SeedFile(seeds_dir, name, size, mtime_ns), None, "rejected"))
+    report.seen = unchanged + len(others)
+    jobs.sort(key=lambda job: job.seed.name)
+    known_seen = unchanged + sum(1 for name, _, _ in others if name in stats)
+    if known_seen == len(stats):
+        return jobs, []  # every known file is still there: nothing was removed
+    return jobs, sorted(stats.keys() - seed_names(seeds_dir))
 
 
 def _find_renames(
-    jobs: list[_Job], removed: list[str], index: dict[str, SeedRow]
+    jobs: list[_Job], removed: list[str], store: Store
 ) -> tuple[list[_Job], list[tuple[str, SeedFile]]]:
     """New files whose content is that of a vanished file are renames of it."""
     if not removed:
         return jobs, []
     vanished: dict[str, list[str]] = {}
     for path in removed:
-        vanished.setdefault(index[path].hash, []).append(path)
+        row = store.seed_row(path)
+        if row is not None:
+            vanished.setdefault(row.hash, []).append(path)
     keep, renames = [], []
     for job in jobs:
-        if job.seed.name not in index:
+        if job.before == "unknown":
             digest = _hash_file(job.seed.path)
             if digest is not None and vanished.get(digest):
                 renames.append((vanished[digest].pop(0), job.seed))
@@ -232,13 +239,16 @@ def _ingest(
 
 
 def _outcomes(jobs: list[_Job], config: Config, now: datetime) -> Iterator[_Outcome]:
-    if len(jobs) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+    workers = config.run.jobs or os.cpu_count() or 1
+    if len(jobs) < PARALLEL_MIN or workers < 2:
         ingestor = _Ingestor(config, now)
         yield from map(ingestor, jobs)
         return
+    import multiprocessing  # deferred: a small pass never needs it
+
     # spawn, not fork: the daemon has threads, and forking a threaded process can deadlock
     context = multiprocessing.get_context("spawn")
-    with context.Pool(os.cpu_count(), _init_worker, (config, now)) as pool:
+    with context.Pool(workers, _init_worker, (config, now)) as pool:
         yield from pool.imap(_work, jobs, chunksize=8)
 
 

@@ -16,15 +16,16 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 from refeed.errors import SeedError
 from refeed.models import ParsedArticle, SeedFile
 from refeed.urls import is_web_url
 
-SEED_GLOB = "*.txt"
+SEED_SUFFIX = ".txt"
 TIMESTAMP = re.compile(r"<!--\s*(.*?)\s*-->")
 SEPARATOR = re.compile(r"-{3,}")
 # A millisecond timestamp below this (1973-03-03) is a seconds timestamp in disguise:
@@ -33,25 +34,84 @@ MIN_MILLISECONDS = 100_000_000_000
 _SHOW = 60  # characters of an offending line quoted in a reason
 
 
-def find_seed_files(folder: Path) -> Iterator[SeedFile]:
-    """Seed files (`*.txt`, in sub-folders too, hidden ones skipped) in a stable order."""
-    found: list[SeedFile] = []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for filename in filenames:
-            if filename.startswith(".") or not Path(filename).match(SEED_GLOB):
-                continue
-            path = Path(dirpath, filename)
-            try:
-                st = path.stat()
-            except OSError:
-                continue  # vanished between listing and stat: it is simply not there
-            if not path.is_file():
-                continue
-            name = path.relative_to(folder).as_posix()
-            found.append(SeedFile(path, name, st.st_size, st.st_mtime_ns))
-    found.sort(key=lambda s: s.name)
-    yield from found
+Stat = tuple[int, int]  # (size, mtime_ns)
+
+
+def _folders(folder: Path) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """(name prefix, candidate entries) for `folder` and each sub-folder: entries named `*.txt`
+    that are not folders. Hidden files and folders are skipped, links to folders not followed.
+    A folder is read through an open descriptor, kept open while its entries are used, so a
+    stat of an entry does not resolve the folder's path again."""
+    stack = [("", os.fspath(folder))]
+    while stack:
+        prefix, path = stack.pop()
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue  # vanished or unreadable sub-folder: nothing to take from it
+        try:
+            with os.scandir(fd) as scan:
+                entries = [e for e in scan if e.name[0] != "."]
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    sub = os.path.join(path, entry.name)  # noqa: PTH118 - os.open takes a str
+                    stack.append((f"{prefix}{entry.name}/", sub))
+            yield prefix, [e for e in entries if e.name.endswith(SEED_SUFFIX) and not e.is_dir()]
+        finally:
+            os.close(fd)
+
+
+def scan_changes(folder: Path, known: Mapping[str, Stat]) -> tuple[int, list[tuple[str, int, int]]]:
+    """Compare the seed files in `folder` with `known` (name -> (size, mtime_ns)).
+
+    Returns how many known files are unchanged, and (name, size, mtime_ns) of every other
+    seed file (new, or changed since); the same files `_folders` finds. This is the whole cost
+    of a pass over an archive in which nothing changed, so it is one tight loop: one stat per
+    entry, relative to the open folder (its path is not resolved again), and no object made
+    for an unchanged file. Sub-folders are recognised from that same stat.
+    """
+    unchanged = 0
+    others: list[tuple[str, int, int]] = []
+    get, stat = known.get, os.stat
+    stack = [("", os.fspath(folder))]
+    while stack:
+        prefix, path = stack.pop()
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue  # vanished or unreadable sub-folder: nothing to take from it
+        try:
+            for name in os.listdir(fd):  # noqa: PTH208 - listing an open fd; the hot loop
+                if name[0] == ".":
+                    continue
+                try:
+                    st = stat(name, dir_fd=fd)  # follows a link to a file
+                except OSError:
+                    continue  # vanished between listing and stat: it is simply not there
+                if S_ISREG(st.st_mode):
+                    if name.endswith(SEED_SUFFIX):
+                        if get(prefix + name) == (st.st_size, st.st_mtime_ns):
+                            unchanged += 1
+                        else:
+                            others.append((prefix + name, st.st_size, st.st_mtime_ns))
+                elif S_ISDIR(st.st_mode) and not S_ISLNK(
+                    stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+                ):
+                    sub = os.path.join(path, name)  # noqa: PTH118 - os.open takes a str
+                    stack.append((f"{prefix}{name}/", sub))
+        finally:
+            os.close(fd)
+    return unchanged, others
+
+
+def seed_names(folder: Path) -> set[str]:
+    """The names of the seed files in `folder`, listed without a stat of each file."""
+    return {prefix + e.name for prefix, entries in _folders(folder) for e in entries if e.is_file()}
+
+
+def find_seed_files(folder: Path) -> list[SeedFile]:
+    """Every seed file in `folder`, sorted by name."""
+    return [SeedFile(folder, *found) for found in sorted(scan_changes(folder, {})[1])]
 
 
 def read_seed(seed: SeedFile, max_bytes: int) -> bytes:

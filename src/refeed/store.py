@@ -24,7 +24,7 @@ from pathlib import Path
 
 from refeed.models import CleanArticle, Rejection, StoredEntry
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # any other version is rebuilt from the seed files
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE seeds (
@@ -36,6 +36,7 @@ CREATE TABLE seeds (
     retry_at_us INTEGER     -- a rejected file is retried then even if unchanged (future dates)
 );
 CREATE INDEX seeds_hash ON seeds(hash);
+CREATE INDEX seeds_retry ON seeds(retry_at_us) WHERE retry_at_us IS NOT NULL;
 CREATE TABLE articles (
     path TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -100,6 +101,12 @@ class Store:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        # path -> (size, mtime_ns) of every seed file: what a scan compares the folder with.
+        # Loaded once, then kept in step with every write below, so that a long-running
+        # daemon compares with memory rather than 50,000 rows each pass. `data_version`
+        # changes when another connection writes; the map is then loaded again.
+        self._stats: dict[str, tuple[int, int]] | None = None
+        self._stats_version = -1
 
     def close(self) -> None:
         self.db.close()
@@ -120,17 +127,47 @@ class Store:
 
     # -- seed files ----------------------------------------------------------------------
 
-    def seed_index(self) -> dict[str, SeedRow]:
+    def seed_stats(self) -> dict[str, tuple[int, int]]:
+        """path -> (size, mtime_ns) of every known seed file. Do not modify it."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if self._stats is None or version != self._stats_version:
+            rows = self.db.execute("SELECT path, size, mtime_ns FROM seeds")
+            self._stats = {path: (size, mtime) for path, size, mtime in rows}
+            self._stats_version = version
+        return self._stats
+
+    def seed_row(self, path: str) -> SeedRow | None:
+        row = self.db.execute(
+            "SELECT size, mtime_ns, hash, rejected, retry_at_us FROM seeds WHERE path = ?", (path,)
+        ).fetchone()
+        return None if row is None else SeedRow(*row)
+
+    def due_retries(self, now_us: int) -> list[str]:
+        """Rejected files whose future date has come: they are parsed again though unchanged."""
         rows = self.db.execute(
-            "SELECT path, size, mtime_ns, hash, rejected, retry_at_us FROM seeds"
+            "SELECT path FROM seeds WHERE retry_at_us IS NOT NULL AND retry_at_us <= ?"
+            " ORDER BY path",
+            (now_us,),
         )
-        return {r[0]: SeedRow(*r[1:]) for r in rows}
+        return [r[0] for r in rows]
+
+    def _indexed(self, path: str, stat: tuple[int, int] | None) -> None:
+        if self._stats is not None:
+            if stat is None:
+                self._stats.pop(path, None)
+            else:
+                self._stats[path] = stat
+
+    def rollback(self) -> None:
+        self.db.rollback()
+        self._stats = None  # the cache may hold writes that were just undone
 
     def touch_seed(self, path: str, size: int, mtime_ns: int) -> None:
         """The file's stat changed but its content did not."""
         self.db.execute(
             "UPDATE seeds SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path)
         )
+        self._indexed(path, (size, mtime_ns))
 
     def put_rejection(
         self,
@@ -142,10 +179,12 @@ class Store:
         retry_at: datetime | None,
     ) -> None:
         self._drop_article(path)
+        retry_at_us = None if retry_at is None else to_us(retry_at)
         self.db.execute(
             "INSERT OR REPLACE INTO seeds VALUES (?, ?, ?, ?, ?, ?)",
-            (path, size, mtime_ns, digest, reason, None if retry_at is None else to_us(retry_at)),
+            (path, size, mtime_ns, digest, reason, retry_at_us),
         )
+        self._indexed(path, (size, mtime_ns))
 
     def put_article(
         self,
@@ -172,6 +211,7 @@ class Store:
             "INSERT OR REPLACE INTO seeds VALUES (?, ?, ?, ?, NULL, NULL)",
             (path, size, mtime_ns, digest),
         )
+        self._indexed(path, (size, mtime_ns))
         self.db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -189,6 +229,8 @@ class Store:
             "UPDATE seeds SET path = ?, size = ?, mtime_ns = ? WHERE path = ?",
             (new, size, mtime_ns, old),
         )
+        self._indexed(old, None)
+        self._indexed(new, (size, mtime_ns))
         self.db.execute("UPDATE articles SET path = ? WHERE path = ?", (new, old))
         row = self.db.execute("SELECT url FROM articles WHERE path = ?", (new,)).fetchone()
         if row is not None:
@@ -197,6 +239,7 @@ class Store:
     def remove_seed(self, path: str) -> None:
         self._drop_article(path)
         self.db.execute("DELETE FROM seeds WHERE path = ?", (path,))
+        self._indexed(path, None)
 
     def _drop_article(self, path: str) -> None:
         row = self.db.execute("SELECT url FROM articles WHERE path = ?", (path,)).fetchone()
@@ -300,6 +343,7 @@ class Store:
         """Forget everything ingested (a full rebuild); which feeds exist is remembered."""
         for table in ("seeds", "articles", "entries"):
             self.db.execute(f"DELETE FROM {table}")
+        self._stats = {}
         self.mark_dirty([ALL_SOURCES])
 
 
@@ -324,7 +368,9 @@ def open_store(path: Path, *, readonly: bool = False) -> Store:
 
 
 def _open_current(path: Path) -> Store:
-    db = sqlite3.connect(path, isolation_level="DEFERRED")
+    # check_same_thread off: the daemon keeps one Store across passes, which APScheduler
+    # runs one at a time (max_instances=1) but not always on the same thread.
+    db = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""refeed benchmark: full builds, one new file into a large archive, passes with nothing new.
+
+    python bench/bench.py --make-corpus ../shared/tools/make_corpus.py [--work /tmp/refeed-bench]
+
+Runs refeed as a user does (the installed `refeed` command, whole process) and, for daemon
+passes, in-process with a warm state as the daemon has it. Prints a Markdown table and writes
+bench/results.json. Nothing here runs in the test suite: timings are not tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from refeed.config import load_config
+from refeed.pipeline import run_pass
+from refeed.store import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "config" / "refeed.toml"
+REFEED = Path(sys.executable).with_name("refeed")
+NEW_FILE = "<!--{ms}-->\n[基准测试新文章 {n}](https://www.rfi.fr/cn/bench/{n})\n------\n\n{body}"
+
+
+def corpus(tool: Path, work: Path, count: int, seed: int) -> Path:
+    folder = work / f"corpus-{count}"
+    if not folder.is_dir() or sum(1 for _ in folder.iterdir()) != count:
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([sys.executable, str(tool), "--out", str(folder), "--count", str(count),
+                        "--seed", str(seed), "--sources", "4"], check=True)
+    return folder
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
+    """(wall seconds, peak RSS in KiB of the process and every worker it waited for)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"{cmd} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+    return elapsed, usage.ru_maxrss
+
+
+def build_cmd(seeds: Path, site: Path, *extra: str) -> list[str]:
+    return [str(REFEED), "build", "--seeds", str(seeds), "--out", str(site / "feeds"),
+            "--state", str(site / "state" / "refeed.sqlite"), "--config", str(CONFIG), *extra]
+
+
+def full_build(seeds: Path, site: Path, jobs: int) -> dict[str, float]:
+    shutil.rmtree(site, ignore_errors=True)
+    site.mkdir(parents=True)
+    seconds, rss = timed(build_cmd(seeds, site, "--full", "--jobs", str(jobs)), site)
+    count = sum(1 for _ in seeds.iterdir())
+    return {"seconds": seconds, "articles_per_s": count / seconds, "peak_rss_mib": rss / 1024}
+
+
+def add_file(seeds: Path, n: int) -> Path:
+    body = next(iter(sorted(seeds.iterdir()))).read_text(encoding="utf-8").split("\n", 4)[4]
+    path = seeds / f"zz-bench-{n:04d}.txt"
+    ms = int(time.time() * 1000) - 60_000
+    path.write_text(NEW_FILE.format(ms=ms, n=n, body=body), encoding="utf-8")
+    return path
+
+
+def one_new_file(seeds: Path, site: Path, repeat: int) -> dict[str, float]:
+    """One new file: as a daemon pass (warm, in-process) and as a whole `refeed build`."""
+    config = load_config(CONFIG)
+    out, db = site / "feeds", site / "state" / "refeed.sqlite"
+    store = open_store(db)
+    run_pass(seeds, out, config, store, datetime.now(UTC))  # warm up, as a running daemon is
+    daemon, idle, oneshot, idle_oneshot, added = [], [], [], [], []
+    try:
+        for n in range(repeat):
+            added.append(add_file(seeds, n))
+            start = time.perf_counter()
+            report = run_pass(seeds, out, config, store, datetime.now(UTC))
+            daemon.append(time.perf_counter() - start)
+            assert report.new == 1, report
+            start = time.perf_counter()
+            run_pass(seeds, out, config, store, datetime.now(UTC))
+            idle.append(time.perf_counter() - start)
+        store.close()
+        for n in range(repeat, 2 * repeat):
+            added.append(add_file(seeds, n))
+            oneshot.append(timed(build_cmd(seeds, site), site)[0])
+            idle_oneshot.append(timed(build_cmd(seeds, site), site)[0])
+    finally:
+        for path in added:
+            path.unlink()
+        subprocess.run(build_cmd(seeds, site), cwd=site, capture_output=True, check=False)
+    return {"daemon_pass_s": statistics.median(daemon), "idle_pass_s": statistics.median(idle),
+            "oneshot_build_s": statistics.median(oneshot),
+            "idle_oneshot_build_s": statistics.median(idle_oneshot)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--make-corpus", type=Path, required=True, help="path to make_corpus.py")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/refeed-bench"))
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "date": f"{datetime.now(UTC):%Y-%m-%d}"}
+    c10k = corpus(args.make_corpus, work, 10_000, 1)
+    results["full_10k_1_job"] = full_build(c10k, work / "site-10k-serial", jobs=1)
+    results["full_10k"] = full_build(c10k, work / "site-10k", jobs=0)
+    results["one_new_10k"] = one_new_file(c10k, work / "site-10k", args.repeat)
+    c50k = corpus(args.make_corpus, work, 50_000, 2)
+    results["full_50k"] = full_build(c50k, work / "site-50k", jobs=0)
+    results["one_new_50k"] = one_new_file(c50k, work / "site-50k", args.repeat)
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
