@@ -92,7 +92,8 @@ def test_every_command_has_help() -> None:
         result = run(name, "--help")
         assert result.exit_code == 0
         assert command.help
-        assert command.help.split("\n")[0] in result.stdout
+        first_line = command.help.split("\n")[0]
+        assert " ".join(first_line.split()) in " ".join(result.stdout.split())  # click wraps
 
 
 def test_python_dash_m_runs_the_same_cli(tmp_path: Path) -> None:
@@ -135,3 +136,58 @@ def test_default_paths_use_the_bundled_config(tmp_path: Path) -> None:
         "nytimes-cn.atom",
         "rfi-cn.atom",
     ]
+
+
+def test_status_shows_feeds_last_pass_and_rejections(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(VALID_SEEDS, seeds)
+    shutil.copy(INVALID_SEEDS / "no_separator.txt", seeds)
+    state = str(tmp_path / "state" / "refeed.sqlite")
+    common = ["--config", str(TEST_CONFIG)]
+    run("build", "--seeds", str(seeds), "--out", str(tmp_path / "out"), "--state", state, *common)
+    result = run("status", "--state", state, *common)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[1] == "seed files: 16 (1 rejected); entries: 14"
+    assert "pass: 16 files seen, 15 new" in lines[2]  # 15 files, one duplicate URL
+    assert any(line.split()[:3] == ["rfi-cn.atom", "6", "entries"] for line in lines)
+    assert any("newest 2024-04-03T19:45:01+00:00" in line for line in lines)
+    assert lines[-1].startswith("rejected no_separator.txt: line 3: expected the separator")
+
+
+def test_status_without_state_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("status", "--state", str(tmp_path / "none.sqlite"))
+    assert result.exit_code == 2
+    assert "run `refeed build` first" in result.stderr
+
+
+def test_large_build_reports_progress_without_a_terminal(tmp_path: Path) -> None:
+    from .corpus import make_corpus
+
+    make_corpus(tmp_path / "seeds", 120)
+    result = run("build", "--seeds", str(tmp_path / "seeds"), "--out", str(tmp_path / "out"),
+                 "--config", str(TEST_CONFIG))  # fmt: skip
+    assert result.exit_code == 0
+    progress = [line for line in result.stderr.splitlines() if "ingested" in line]
+    assert progress[0] == "refeed: ingested 12/120 seed files"
+    assert progress[-1] == "refeed: ingested 120/120 seed files"
+    assert len(progress) == 10
+
+
+def test_serve_command_serves_and_exits_0_on_sigterm(tmp_path: Path) -> None:
+    import signal
+
+    from .processes import Refeed
+    from .servers import get
+
+    run("build", "--seeds", str(VALID_SEEDS), "--out", str(tmp_path / "feeds"), "--config",
+        str(TEST_CONFIG))  # fmt: skip
+    server = Refeed("serve", "--out", str(tmp_path / "feeds"), "--port", "0", "--config",
+                    str(TEST_CONFIG), cwd=tmp_path)  # fmt: skip
+    try:
+        port = int(server.wait_for_line(r"on http://127\.0\.0\.1:(\d+)/").group(1))
+        status, headers, _ = get(port, "/all.atom")
+        assert status == 200
+        assert headers["cache-control"] == "public, max-age=30"
+    finally:
+        assert server.stop(signal.SIGTERM) == 0, server.output()

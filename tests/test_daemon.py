@@ -60,6 +60,30 @@ def test_drop_edit_delete_reach_the_served_feed(tmp_path: Path, config: Config) 
     assert daemon.passes >= 4
 
 
+@pytest.mark.parametrize("watch", [True, False], ids=["notified", "scanning"])
+def test_daemon_with_and_without_change_notifications(
+    tmp_path: Path, config: Config, watch: bool
+) -> None:
+    cfg = daemon_config(tmp_path, config)
+    cfg = replace(cfg, run=replace(cfg.run, watch=watch, full_scan_seconds=10**9))
+    daemon = Daemon(cfg)
+    daemon.start()
+    try:
+        assert (daemon.watcher is not None) == watch
+        feed = cfg.paths.out / "all.atom"
+        sub = cfg.paths.seeds / "2024" / "05"
+        sub.mkdir(parents=True)  # a folder made while watching: picked up too
+        (sub / "a.txt").write_text(seed_text(1, title="子目录"), encoding="utf-8")
+        eventually(lambda: feed.exists() and "子目录" in feed.read_text(encoding="utf-8"))
+        (sub / "a.txt").rename(cfg.paths.seeds / "moved.txt")
+        (cfg.paths.seeds / "b.txt").write_text(seed_text(2, title="第二篇"), encoding="utf-8")
+        eventually(lambda: "第二篇" in feed.read_text(encoding="utf-8"))
+        entries = feedparser.parse(feed).entries
+        assert sorted(e.title for e in entries) == ["子目录", "第二篇"]
+    finally:
+        daemon.stop()
+
+
 def test_a_failing_pass_does_not_stop_the_daemon(tmp_path: Path, config: Config) -> None:
     cfg = daemon_config(tmp_path, config)
     cfg.paths.state.parent.mkdir(parents=True)

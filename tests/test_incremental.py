@@ -18,7 +18,7 @@ from refeed.config import Config
 from refeed.pipeline import PassReport, run_pass
 from refeed.store import SCHEMA_VERSION, open_store
 
-from .conftest import INVALID_SEEDS, NOW, build
+from .conftest import INVALID_SEEDS, NOW, TEST_CONFIG, build
 from .corpus import make_corpus, seed_text
 from .feedcheck import feed_problems
 
@@ -238,3 +238,76 @@ def test_corrupt_state_is_rebuilt(site: Site) -> None:
     site.db.write_bytes(b"this is not a database" * 100)
     assert site.run().new == 3
     assert len(site.entries()) == 3
+
+
+@pytest.mark.parametrize("history", range(4))
+def test_passes_told_what_changed_equal_a_full_build(
+    history: int, site: Site, tmp_path: Path
+) -> None:
+    """A pass given the changed names (as change notifications give them) ends where a full
+    build does, renames and deletions included."""
+    rng = random.Random(100 + history)
+    pool = make_corpus(tmp_path / "pool", 20)
+    site.run()
+    present: list[Path] = []
+    changed: set[str] = set()
+    for step in range(14):
+        action = rng.choice(["add", "add", "delete", "rename", "edit"])
+        if action == "add" or not present:
+            target = site.seeds / f"{step:02d}.txt"
+            target.write_bytes(rng.choice(pool).read_bytes())
+            present.append(target)
+            changed.add(target.name)
+        elif action == "delete":
+            gone = present.pop(rng.randrange(len(present)))
+            gone.unlink()
+            changed.add(gone.name)
+        elif action == "rename":
+            old = present.pop(rng.randrange(len(present)))
+            new = old.with_name(f"r{step:02d}-{old.name}")
+            old.rename(new)
+            present.append(new)
+            changed |= {old.name, new.name}
+        else:
+            path = rng.choice(present)
+            path.write_text(seed_text(step, title=f"改 {step}"), encoding="utf-8")
+            os.utime(path, (1_700_000_000 + step, 1_700_000_000 + step))
+            changed.add(path.name)
+        if rng.random() < 0.5:
+            site.run(only=changed)
+            changed = set()
+    site.run(only=changed)
+    told = site.feeds()
+    site.run()  # a full scan finds nothing the notifications missed
+    assert site.feeds() == told
+
+
+def test_a_change_nobody_reported_waits_for_the_full_scan(site: Site) -> None:
+    paths = make_corpus(site.seeds, 3)
+    site.run()
+    paths[0].unlink()
+    assert site.run(only=set()).removed == 0  # trusted: nothing was reported
+    assert site.run().removed == 1  # the full scan repairs it
+
+
+def test_a_pass_with_nothing_new_imports_no_html_library(site: Site) -> None:
+    """A one-shot build that finds nothing to do must not pay for bs4, bleach or feedgen."""
+    import subprocess
+    import sys
+
+    make_corpus(site.seeds, 2)
+    site.run()
+    code = (
+        "import sys; from datetime import datetime, UTC; from pathlib import Path\n"
+        "from refeed.config import load_config; from refeed.store import open_store\n"
+        "from refeed.pipeline import run_pass\n"
+        f"store = open_store(Path({str(site.db)!r}))\n"
+        f"run_pass(Path({str(site.seeds)!r}), Path({str(site.out)!r}), "
+        f"load_config(Path({str(TEST_CONFIG)!r})), store, datetime.now(UTC))\n"
+        "print(sorted(m for m in ('bs4', 'bleach', 'feedgen', 'multiprocessing.pool') "
+        "if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

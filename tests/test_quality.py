@@ -15,8 +15,8 @@ ROOT = Path(__file__).parents[1]
 @pytest.mark.parametrize(
     "command",
     [
-        pytest.param(["ruff", "check", "src", "tests"], id="ruff"),
-        pytest.param(["ruff", "format", "--check", "src", "tests"], id="ruff-format"),
+        pytest.param(["ruff", "check", "src", "tests", "bench"], id="ruff"),
+        pytest.param(["ruff", "format", "--check", "src", "tests", "bench"], id="ruff-format"),
         pytest.param(["mypy"], id="mypy-strict"),
     ],
 )

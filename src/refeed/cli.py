@@ -141,21 +141,14 @@ def run_command(full: bool, **options: Any) -> None:
     help=f"Config file [default: {DEFAULT_CONFIG_PATH} if it exists].",
 )
 def serve_command(**options: Any) -> None:
-    """Serve the feeds folder over HTTP, without watching the seeds."""
-    import threading
-
-    from refeed.daemon import cache_seconds
+    """Serve the feeds folder over HTTP, without watching the seeds, until SIGTERM/SIGINT."""
+    from refeed.daemon import cache_seconds, stop_on_signals
     from refeed.serve import serve
 
     config = _load(options)
     run = config.run
-    serve(
-        config.paths.out,
-        run.host,
-        run.port,
-        cache_seconds(run.cron, run.interval_seconds),
-        threading.Event(),
-    )
+    max_age = cache_seconds(run.cron, run.interval_seconds)
+    serve(config.paths.out, run.host, run.port, max_age, stop_on_signals())
 
 
 @cli.command("status")

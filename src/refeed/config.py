@@ -75,6 +75,8 @@ class RunSettings:
     port: int = 8080
     serve: bool = True
     jobs: int = 0  # worker processes for large passes; 0: one per core
+    watch: bool = True  # change notifications: a daemon pass looks only at what changed
+    full_scan_seconds: float = 600.0  # ...and still stats every file this often
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ class _Reader:
         d = RunSettings()
         number = (int, float)
         values: dict[str, Any] = {}
-        for key in ("interval_seconds", "settle_seconds", "lock_wait_seconds"):
+        for key in ("interval_seconds", "settle_seconds", "lock_wait_seconds", "full_scan_seconds"):
             value = t.get(key, getattr(d, key))
             if isinstance(value, bool) or not isinstance(value, number) or value < 0:
                 raise self.fail(f"run.{key}", f"must be a number of seconds, not {value!r}")
@@ -242,6 +244,7 @@ class _Reader:
             port=port,
             serve=self.get(t, "run", "serve", bool, d.serve),
             jobs=jobs,
+            watch=self.get(t, "run", "watch", bool, d.watch),
             **values,
         )
 

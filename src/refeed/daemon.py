@@ -9,8 +9,10 @@ files, commits what it did (its feeds are rendered by the next start), and the p
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from refeed.config import Config
 from refeed.pipeline import run_pass
 from refeed.store import Store, open_store
+from refeed.watch import SeedWatcher
 
 log = logging.getLogger("refeed")
 Clock = Callable[[], datetime]
@@ -45,6 +48,11 @@ class Daemon:
         self.stopping = threading.Event()
         self.passes = 0
         self.store: Store | None = None  # kept open across passes: its seed index stays warm
+        self.watcher: SeedWatcher | None = None
+        if self.config.run.watch:
+            self.watcher = SeedWatcher(self.config.paths.seeds)
+        self.settling: set[str] = set()  # files a pass found too fresh: look again next time
+        self.last_full_scan = -math.inf
         self.scheduler = BackgroundScheduler(timezone=UTC)
         run = self.config.run
         self.scheduler.add_job(
@@ -58,6 +66,8 @@ class Daemon:
         )
 
     def start(self) -> None:
+        if self.watcher is not None and not self.watcher.start():
+            self.watcher = None
         self.scheduler.start()
 
     def stop(self) -> None:
@@ -65,6 +75,8 @@ class Daemon:
         self.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.watcher is not None:
+            self.watcher.stop()
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -74,24 +86,38 @@ class Daemon:
         if self.stopping.is_set():
             return
         cfg = self.config
+        started = time.monotonic()
+        only = self._changed_since_last_pass(started)
         try:
             if self.store is None:
                 self.store = open_store(cfg.paths.state)
             report = run_pass(
                 cfg.paths.seeds, cfg.paths.out, cfg, self.store, self.clock(),
                 settle=timedelta(seconds=cfg.run.settle_seconds),
-                full=self.full_first and self.passes == 0, stop=self.stopping,
+                full=self.full_first and self.passes == 0, stop=self.stopping, only=only,
             )  # fmt: skip
+            if only is None:
+                self.last_full_scan = started
+            self.settling = set(report.pending_names)
             for rejection in report.rejected:
                 log.warning("rejected %s: %s", cfg.paths.seeds / rejection.seed, rejection.reason)
             log.info("%s", report.log_line())
         except Exception:
             log.exception("pass failed; the next one runs as scheduled")
+            self.last_full_scan = -math.inf  # what this pass was told is lost: scan it all
             if self.store is not None:  # start the next pass from a fresh connection
                 self.store.close()
                 self.store = None
         finally:
             self.passes += 1
+
+    def _changed_since_last_pass(self, now: float) -> set[str] | None:
+        """The names to look at, or None for a scan of every file (first pass, watcher
+        unavailable or unsure, or the safety-net full scan is due)."""
+        changed = self.watcher.take() if self.watcher is not None else None
+        if changed is None or now - self.last_full_scan >= self.config.run.full_scan_seconds:
+            return None
+        return changed | self.settling
 
 
 def make_trigger(cron: str | None, interval_seconds: float) -> BaseTrigger:
@@ -110,16 +136,24 @@ def cache_seconds(cron: str | None, interval_seconds: float) -> int:
     return max(1, round((second - first).total_seconds())) if first and second else 60
 
 
+def stop_on_signals(stop: threading.Event | None = None) -> threading.Event:
+    """An event that SIGTERM and SIGINT set, instead of killing the process: whoever waits on
+    it finishes cleanly and exits 0. (uvicorn re-raises the signals it caught into these.)"""
+    event = stop or threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        event.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    return event
+
+
 def run_daemon(config: Config, *, serve: bool, full_first: bool = False) -> None:
     """Run until SIGTERM/SIGINT: scheduled passes, and the HTTP server unless `serve` is off."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     daemon = Daemon(config, full_first=full_first)
-
-    def on_signal(signum: int, frame: Any) -> None:
-        daemon.stopping.set()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
+    stop_on_signals(daemon.stopping)
     daemon.start()
     try:
         if serve:

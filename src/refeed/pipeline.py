@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +28,7 @@ from refeed.config import COMBINED_NAME, Config
 from refeed.errors import SeedError
 from refeed.models import CleanArticle, FeedInfo, Rejection, SeedFile, StoredEntry
 from refeed.publish import remove_if_exists, write_if_changed
-from refeed.seeds import parse_seed, read_seed, scan_changes, seed_names
+from refeed.seeds import parse_seed, read_seed, scan_changes, seed_names, stat_named
 from refeed.sources import FEED_SUFFIX, SourceResolver
 from refeed.store import ALL_SOURCES, Store, from_us, to_us
 
@@ -49,6 +49,7 @@ class PassReport:
     removed: int = 0
     renamed: int = 0
     pending: int = 0  # too fresh (still settling) or still being written: next pass
+    pending_names: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)  # rejected in this pass
     written: list[str] = field(default_factory=list)  # feed files whose bytes changed
     deleted: list[str] = field(default_factory=list)  # feed files of sources now empty
@@ -94,12 +95,18 @@ def run_pass(
     full: bool = False,
     progress: Progress | None = None,
     stop: Event | None = None,
+    only: Collection[str] | None = None,
 ) -> PassReport:
-    """Bring the state and the feeds in `out_dir` up to date with the files in `seeds_dir`."""
+    """Bring the state and the feeds in `out_dir` up to date with the files in `seeds_dir`.
+
+    `only`: the names that may have changed since the last pass (from change notifications);
+    the other files are taken as unchanged without a stat. None: scan every file.
+    """
     started = time.monotonic()
     report = PassReport()
-    _check_fingerprints(store, config, out_dir, full)
-    jobs, removed = _scan(seeds_dir, store, now, settle, report)
+    if _check_fingerprints(store, config, out_dir, full):
+        only = None  # everything is to be ingested again
+    jobs, removed = _scan(seeds_dir, store, now, settle, report, only)
     jobs, renames = _find_renames(jobs, removed, store)
     try:
         for old, seed in renames:
@@ -122,18 +129,21 @@ def run_pass(
     return report
 
 
-def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool) -> None:
-    """Re-ingest everything when what cleaning depends on changed; re-render on looks."""
+def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool) -> bool:
+    """Re-ingest everything when what cleaning depends on changed (True), re-render when
+    only the looks did."""
     ingest = _fingerprint(__version__, config.policy, config.sources, config.max_seed_bytes,
                           config.max_future)  # fmt: skip
     render = _fingerprint(__version__, config, str(out_dir.resolve()))
+    reset = full or store.get_meta("ingest") != ingest
     with store.transaction():
-        if full or store.get_meta("ingest") != ingest:
+        if reset:
             store.reset()
             store.set_meta("ingest", ingest)
         if store.get_meta("render") != render:
             store.mark_dirty([ALL_SOURCES])
             store.set_meta("render", render)
+    return reset
 
 
 def _fingerprint(*parts: object) -> str:
@@ -152,17 +162,30 @@ def _plain(value: Any) -> Any:
 
 
 def _scan(
-    seeds_dir: Path, store: Store, now: datetime, settle: timedelta, report: PassReport
+    seeds_dir: Path,
+    store: Store,
+    now: datetime,
+    settle: timedelta,
+    report: PassReport,
+    only: Collection[str] | None,
 ) -> tuple[list[_Job], list[str]]:
-    """Jobs for new and changed files; paths that are gone. Unchanged files cost a stat."""
+    """Jobs for new and changed files; paths that are gone. Unchanged files cost a stat,
+    or nothing when `only` names the files that may have changed."""
     stats = store.seed_stats()
     now_us = to_us(now)
     settled_before_ns = (now_us - settle // timedelta(microseconds=1)) * 1000
-    unchanged, others = scan_changes(seeds_dir, stats)
+    if only is None:
+        unchanged, others = scan_changes(seeds_dir, stats)
+        missing = None
+    else:
+        others, missing = stat_named(seeds_dir, sorted(only), stats)
+        unchanged = len(stats) - sum(1 for name in missing if name in stats)
+        unchanged -= sum(1 for name, _, _ in others if name in stats)
     jobs = []
     for name, size, mtime_ns in others:
         if settle and mtime_ns > settled_before_ns:
             report.pending += 1  # still settling: taken by a later pass
+            report.pending_names.append(name)
             continue
         row = store.seed_row(name) if name in stats else None
         before = "unknown" if row is None else "rejected" if row.rejected else "accepted"
@@ -175,6 +198,8 @@ def _scan(
             jobs.append(_Job(SeedFile(seeds_dir, name, size, mtime_ns), None, "rejected"))
     report.seen = unchanged + len(others)
     jobs.sort(key=lambda job: job.seed.name)
+    if missing is not None:
+        return jobs, sorted(name for name in missing if name in stats)
     known_seen = unchanged + sum(1 for name, _, _ in others if name in stats)
     if known_seen == len(stats):
         return jobs, []  # every known file is still there: nothing was removed
@@ -239,6 +264,8 @@ def _ingest(
 
 
 def _outcomes(jobs: list[_Job], config: Config, now: datetime) -> Iterator[_Outcome]:
+    if not jobs:
+        return  # nothing to clean: do not even import the cleaner
     workers = config.run.jobs or os.cpu_count() or 1
     if len(jobs) < PARALLEL_MIN or workers < 2:
         ingestor = _Ingestor(config, now)

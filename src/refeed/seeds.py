@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
@@ -102,6 +102,29 @@ def scan_changes(folder: Path, known: Mapping[str, Stat]) -> tuple[int, list[tup
         finally:
             os.close(fd)
     return unchanged, others
+
+
+def stat_named(
+    folder: Path, names: Iterable[str], known: Mapping[str, Stat]
+) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """Like `scan_changes`, for the given names only: (name, size, mtime_ns) of those that are
+    new or changed, and the names that are not (or no longer) seed files in `folder`."""
+    others: list[tuple[str, int, int]] = []
+    missing: list[str] = []
+    for name in names:
+        parts = name.split("/")
+        if not name.endswith(SEED_SUFFIX) or any(p.startswith(".") or not p for p in parts):
+            continue
+        try:
+            st = (folder / name).stat()
+        except OSError:
+            missing.append(name)
+            continue
+        if not S_ISREG(st.st_mode):
+            missing.append(name)
+        elif known.get(name) != (st.st_size, st.st_mtime_ns):
+            others.append((name, st.st_size, st.st_mtime_ns))
+    return others, missing
 
 
 def seed_names(folder: Path) -> set[str]:
