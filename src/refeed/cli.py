@@ -122,6 +122,7 @@ def run_command(full: bool, **options: Any) -> None:
     config = _load(options)
     from refeed.daemon import run_daemon
 
+    log.setLevel(min(log.getEffectiveLevel(), logging.INFO))  # a daemon logs every pass
     with _locked(config):
         run_daemon(config, serve=config.run.serve, full_first=full)
 
