@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -140,6 +141,9 @@ def test_daemon_process_serves_updates_and_stops_cleanly_on_sigterm(tmp_path: Pa
         code = daemon.stop(signal.SIGTERM)
     assert code == 0, daemon.output()
     assert all(feed_problems(p) == [] for p in (tmp_path / "feeds").glob("*.atom"))
+    passes = [line for line in daemon.lines if " refeed: pass: " in line]  # no -v needed
+    assert len(passes) >= 3
+    assert re.search(r"pass: \d+ files seen, \d+ new, .* feeds written, \d+\.\d+s$", passes[-1])
 
 
 def test_second_instance_waits_then_exits_3_naming_the_holder(tmp_path: Path) -> None:
