@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from refeed.errors import SeedError
 from refeed.models import SeedFile
-from refeed.seeds import find_seed_files, parse_seed, read_seed
+from refeed.seeds import (
+    find_seed_files,
+    parse_seed,
+    read_seed,
+    scan_changes,
+    seed_names,
+    stat_named,
+)
 
 from .conftest import INVALID_SEEDS, NOW, VALID_SEEDS
 
@@ -175,3 +182,23 @@ def test_parse_round_trips(
 def test_arbitrary_bytes_never_crash(data: bytes) -> None:
     with contextlib.suppress(SeedError):  # a SeedError is the one allowed outcome besides success
         parse_seed("fuzz.txt", data, NOW, DAY)
+
+
+def test_scans_agree_and_follow_file_links_not_folder_links(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    (seeds / "2024" / "05").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    for rel in ["a.txt", "2024/b.txt", "2024/05/c.txt", "2024/.d.txt", "e.md"]:
+        (seeds / rel).write_text("x")
+    (tmp_path / "elsewhere" / "f.txt").write_text("x")
+    (seeds / "linked.txt").symlink_to(tmp_path / "elsewhere" / "f.txt")
+    (seeds / "loop").symlink_to(seeds)  # a link to a folder: never followed
+    (seeds / "dir.txt").mkdir()  # a folder named like a seed file is not one
+    expected = {"a.txt", "2024/b.txt", "2024/05/c.txt", "linked.txt"}
+    assert seed_names(seeds) == expected
+    unchanged, others = scan_changes(seeds, {"a.txt": (1, (seeds / "a.txt").stat().st_mtime_ns)})
+    assert unchanged == 1
+    assert {name for name, _, _ in others} == expected - {"a.txt"}
+    changed, missing = stat_named(seeds, ["a.txt", "gone.txt", "dir.txt", ".h.txt"], {})
+    assert [name for name, _, _ in changed] == ["a.txt"]
+    assert missing == ["gone.txt", "dir.txt"]

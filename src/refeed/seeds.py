@@ -37,11 +37,11 @@ _SHOW = 60  # characters of an offending line quoted in a reason
 Stat = tuple[int, int]  # (size, mtime_ns)
 
 
-def _folders(folder: Path) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
-    """(name prefix, candidate entries) for `folder` and each sub-folder: entries named `*.txt`
-    that are not folders. Hidden files and folders are skipped, links to folders not followed.
-    A folder is read through an open descriptor, kept open while its entries are used, so a
-    stat of an entry does not resolve the folder's path again."""
+def _walk(folder: Path) -> Iterator[tuple[str, int, list[str]]]:
+    """(name prefix, open folder descriptor, sub-folders to visit) for `folder` and then each
+    sub-folder the caller appends (by name) to the list it was given. A folder is read
+    through its descriptor, open while the caller uses it, so a stat of an entry does not
+    resolve the folder's path again."""
     stack = [("", os.fspath(folder))]
     while stack:
         prefix, path = stack.pop()
@@ -49,58 +49,46 @@ def _folders(folder: Path) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
             fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             continue  # vanished or unreadable sub-folder: nothing to take from it
+        subfolders: list[str] = []
         try:
-            with os.scandir(fd) as scan:
-                entries = [e for e in scan if e.name[0] != "."]
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    sub = os.path.join(path, entry.name)  # noqa: PTH118 - os.open takes a str
-                    stack.append((f"{prefix}{entry.name}/", sub))
-            yield prefix, [e for e in entries if e.name.endswith(SEED_SUFFIX) and not e.is_dir()]
+            yield prefix, fd, subfolders
         finally:
             os.close(fd)
+        for name in subfolders:
+            sub = os.path.join(path, name)  # noqa: PTH118 - os.open takes a str
+            stack.append((f"{prefix}{name}/", sub))
 
 
 def scan_changes(folder: Path, known: Mapping[str, Stat]) -> tuple[int, list[tuple[str, int, int]]]:
     """Compare the seed files in `folder` with `known` (name -> (size, mtime_ns)).
 
-    Returns how many known files are unchanged, and (name, size, mtime_ns) of every other
-    seed file (new, or changed since); the same files `_folders` finds. This is the whole cost
-    of a pass over an archive in which nothing changed, so it is one tight loop: one stat per
-    entry, relative to the open folder (its path is not resolved again), and no object made
-    for an unchanged file. Sub-folders are recognised from that same stat.
+    Seed files are `*.txt`, in sub-folders too; hidden files and folders are skipped, links to
+    folders not followed. Returns how many known files are unchanged, and (name, size,
+    mtime_ns) of every other seed file (new, or changed since). This is the whole cost of a
+    full scan, so it is one tight loop: one stat per entry relative to the open folder, no
+    object made for an unchanged file, and sub-folders recognised from that same stat.
     """
     unchanged = 0
     others: list[tuple[str, int, int]] = []
     get, stat = known.get, os.stat
-    stack = [("", os.fspath(folder))]
-    while stack:
-        prefix, path = stack.pop()
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            continue  # vanished or unreadable sub-folder: nothing to take from it
-        try:
-            for name in os.listdir(fd):  # noqa: PTH208 - listing an open fd; the hot loop
-                if name[0] == ".":
-                    continue
-                try:
-                    st = stat(name, dir_fd=fd)  # follows a link to a file
-                except OSError:
-                    continue  # vanished between listing and stat: it is simply not there
-                if S_ISREG(st.st_mode):
-                    if name.endswith(SEED_SUFFIX):
-                        if get(prefix + name) == (st.st_size, st.st_mtime_ns):
-                            unchanged += 1
-                        else:
-                            others.append((prefix + name, st.st_size, st.st_mtime_ns))
-                elif S_ISDIR(st.st_mode) and not S_ISLNK(
-                    stat(name, dir_fd=fd, follow_symlinks=False).st_mode
-                ):
-                    sub = os.path.join(path, name)  # noqa: PTH118 - os.open takes a str
-                    stack.append((f"{prefix}{name}/", sub))
-        finally:
-            os.close(fd)
+    for prefix, fd, subfolders in _walk(folder):
+        for name in os.listdir(fd):  # noqa: PTH208 - listing an open fd; the hot loop
+            if name[0] == ".":
+                continue
+            try:
+                st = stat(name, dir_fd=fd)  # follows a link to a file
+            except OSError:
+                continue  # vanished between listing and stat: it is simply not there
+            if S_ISREG(st.st_mode):
+                if name.endswith(SEED_SUFFIX):
+                    if get(prefix + name) == (st.st_size, st.st_mtime_ns):
+                        unchanged += 1
+                    else:
+                        others.append((prefix + name, st.st_size, st.st_mtime_ns))
+            elif S_ISDIR(st.st_mode) and not S_ISLNK(
+                stat(name, dir_fd=fd, follow_symlinks=False).st_mode
+            ):
+                subfolders.append(name)
     return unchanged, others
 
 
@@ -129,7 +117,17 @@ def stat_named(
 
 def seed_names(folder: Path) -> set[str]:
     """The names of the seed files in `folder`, listed without a stat of each file."""
-    return {prefix + e.name for prefix, entries in _folders(folder) for e in entries if e.is_file()}
+    names: set[str] = set()
+    for prefix, fd, subfolders in _walk(folder):
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                if entry.name[0] == ".":
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    subfolders.append(entry.name)
+                elif entry.name.endswith(SEED_SUFFIX) and entry.is_file():
+                    names.add(prefix + entry.name)
+    return names
 
 
 def find_seed_files(folder: Path) -> list[SeedFile]:
