@@ -13,7 +13,7 @@ from threading import Event
 import feedparser
 import pytest
 
-from refeed import pipeline
+from refeed import ingest
 from refeed.config import Config
 from refeed.pipeline import PassReport, run_pass
 from refeed.store import SCHEMA_VERSION, open_store
@@ -187,10 +187,10 @@ def test_parallel_full_build_equals_serial(
     tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seeds = tmp_path / "seeds"
-    count = pipeline.PARALLEL_MIN + 10
+    count = ingest.PARALLEL_MIN + 10
     make_corpus(seeds, count)
     parallel = build(seeds, tmp_path / "parallel", config, full=True)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 10**9)
+    monkeypatch.setattr(ingest, "PARALLEL_MIN", 10**9)
     serial = build(seeds, tmp_path / "serial", config, full=True)
     assert parallel.new == serial.new == count
     for path in (tmp_path / "serial").iterdir():

@@ -14,9 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,16 +24,15 @@ from typing import Any
 
 from refeed import __version__
 from refeed.config import COMBINED_NAME, Config
-from refeed.errors import SeedError
-from refeed.models import CleanArticle, FeedInfo, Rejection, SeedFile, StoredEntry
+from refeed.ingest import Job, Outcome, hash_file, ingest_all
+from refeed.models import FeedInfo, Rejection, SeedFile, StoredEntry
 from refeed.publish import remove_if_exists, write_if_changed
-from refeed.seeds import parse_seed, read_seed, scan_changes, seed_names, stat_named
+from refeed.seeds import scan_changes, seed_names, stat_named
 from refeed.sources import FEED_SUFFIX, SourceResolver
 from refeed.store import ALL_SOURCES, Store, from_us, to_us
 
 log = logging.getLogger(__name__)
 
-PARALLEL_MIN = 200  # files to ingest before worker processes pay for their start-up
 COMMIT_EVERY = 500  # ingested files per transaction in a long pass
 Progress = Callable[[int, int], None]
 
@@ -63,25 +61,6 @@ class PassReport:
             f"{self.pending} pending, {len(self.written) + len(self.deleted)} feeds written, "
             f"{self.seconds:.3f}s" + (" (stopped early)" if self.stopped else "")
         )
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    seed: SeedFile
-    known_hash: str | None  # skip parsing when the content hashes to this
-    before: str  # what the state held for the file: "unknown", "accepted" or "rejected"
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    job: _Job
-    kind: str  # "same" | "article" | "rejected" | "unstable"
-    digest: str = ""
-    article: CleanArticle | None = None
-    source: str = ""
-    categories: tuple[str, ...] = ()
-    reason: str = ""
-    retry_at: datetime | None = None
 
 
 def run_pass(
@@ -168,7 +147,7 @@ def _scan(
     settle: timedelta,
     report: PassReport,
     only: Collection[str] | None,
-) -> tuple[list[_Job], list[str]]:
+) -> tuple[list[Job], list[str]]:
     """Jobs for new and changed files; paths that are gone. Unchanged files cost a stat,
     or nothing when `only` names the files that may have changed."""
     stats = store.seed_stats()
@@ -190,12 +169,12 @@ def _scan(
         row = store.seed_row(name) if name in stats else None
         before = "unknown" if row is None else "rejected" if row.rejected else "accepted"
         known = row.hash if row else None
-        jobs.append(_Job(SeedFile(seeds_dir, name, size, mtime_ns), known, before))
+        jobs.append(Job(SeedFile(seeds_dir, name, size, mtime_ns), known, before))
     taken = {job.seed.name for job in jobs}
     for name in store.due_retries(now_us):  # a future date whose time has come
         if name not in taken and name in stats:
             size, mtime_ns = stats[name]
-            jobs.append(_Job(SeedFile(seeds_dir, name, size, mtime_ns), None, "rejected"))
+            jobs.append(Job(SeedFile(seeds_dir, name, size, mtime_ns), None, "rejected"))
     report.seen = unchanged + len(others)
     jobs.sort(key=lambda job: job.seed.name)
     if missing is not None:
@@ -207,8 +186,8 @@ def _scan(
 
 
 def _find_renames(
-    jobs: list[_Job], removed: list[str], store: Store
-) -> tuple[list[_Job], list[tuple[str, SeedFile]]]:
+    jobs: list[Job], removed: list[str], store: Store
+) -> tuple[list[Job], list[tuple[str, SeedFile]]]:
     """New files whose content is that of a vanished file are renames of it."""
     if not removed:
         return jobs, []
@@ -220,7 +199,7 @@ def _find_renames(
     keep, renames = [], []
     for job in jobs:
         if job.before == "unknown":
-            digest = _hash_file(job.seed.path)
+            digest = hash_file(job.seed.path)
             if digest is not None and vanished.get(digest):
                 renames.append((vanished[digest].pop(0), job.seed))
                 continue
@@ -228,22 +207,8 @@ def _find_renames(
     return keep, renames
 
 
-def _mtime_ns(path: Path) -> int | None:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return None
-
-
-def _hash_file(path: Path) -> str | None:
-    try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError:
-        return None
-
-
 def _ingest(
-    jobs: list[_Job],
+    jobs: list[Job],
     config: Config,
     store: Store,
     now: datetime,
@@ -252,7 +217,7 @@ def _ingest(
     stop: Event | None,
 ) -> bool:
     """Ingest `jobs` into the store; True if a stop request cut it short."""
-    for done, outcome in enumerate(_outcomes(jobs, config, now), 1):
+    for done, outcome in enumerate(ingest_all(jobs, config, now), 1):
         _apply(outcome, store, report)
         if progress is not None:
             progress(done, len(jobs))
@@ -263,23 +228,7 @@ def _ingest(
     return False
 
 
-def _outcomes(jobs: list[_Job], config: Config, now: datetime) -> Iterator[_Outcome]:
-    if not jobs:
-        return  # nothing to clean: do not even import the cleaner
-    workers = config.run.jobs or os.cpu_count() or 1
-    if len(jobs) < PARALLEL_MIN or workers < 2:
-        ingestor = _Ingestor(config, now)
-        yield from map(ingestor, jobs)
-        return
-    import multiprocessing  # deferred: a small pass never needs it
-
-    # spawn, not fork: the daemon has threads, and forking a threaded process can deadlock
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, _init_worker, (config, now)) as pool:
-        yield from pool.imap(_work, jobs, chunksize=8)
-
-
-def _apply(outcome: _Outcome, store: Store, report: PassReport) -> None:
+def _apply(outcome: Outcome, store: Store, report: PassReport) -> None:
     seed, before = outcome.job.seed, outcome.job.before
     if outcome.kind == "unstable":
         report.pending += 1
@@ -302,64 +251,6 @@ def _apply(outcome: _Outcome, store: Store, report: PassReport) -> None:
             report.new += 1
         else:
             report.changed += 1
-
-
-class _Ingestor:
-    """read -> hash -> parse -> clean -> assign a source, for one seed file."""
-
-    def __init__(self, config: Config, now: datetime) -> None:
-        from refeed.clean import clean_article  # deferred: a pass with nothing new skips it
-
-        self.config, self.now, self.clean = config, now, clean_article
-        self.resolver = SourceResolver(config)
-
-    def __call__(self, job: _Job) -> _Outcome:
-        seed, config = job.seed, self.config
-        try:
-            data = read_seed(seed, config.max_seed_bytes)
-        except SeedError as exc:
-            return _Outcome(job, "rejected", digest="", reason=exc.reason)
-        if len(data) != seed.size or _mtime_ns(seed.path) != seed.mtime_ns:
-            return _Outcome(job, "unstable")  # still being written: the next pass takes it
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        if digest == job.known_hash:
-            return _Outcome(job, "same", digest)
-        try:
-            parsed = parse_seed(seed.name, data, self.now, config.max_future)
-            article = self._clean(parsed)
-        except SeedError as exc:
-            return _Outcome(job, "rejected", digest, reason=exc.reason, retry_at=exc.retry_at)
-        source = self.resolver.source_for(article.url)
-        categories = tuple(
-            dict.fromkeys(article.categories + self.resolver.url_categories(article.url))
-        )
-        return _Outcome(job, "article", digest, article, source, categories)
-
-    def _clean(self, parsed: Any) -> CleanArticle:
-        try:
-            article: CleanArticle = self.clean(parsed, self.config.policy)
-        except SeedError:
-            raise
-        except Exception as exc:  # a bug, but one file must not cost the others
-            log.exception("unexpected error while cleaning %s", parsed.seed)
-            raise SeedError(
-                parsed.seed,
-                f"internal error while cleaning ({type(exc).__name__}: {exc}); please report it",
-            ) from exc
-        return article
-
-
-_WORKER: _Ingestor | None = None
-
-
-def _init_worker(config: Config, now: datetime) -> None:
-    global _WORKER
-    _WORKER = _Ingestor(config, now)
-
-
-def _work(job: _Job) -> _Outcome:
-    assert _WORKER is not None
-    return _WORKER(job)
 
 
 def _render_dirty(store: Store, config: Config, out_dir: Path, report: PassReport) -> None:

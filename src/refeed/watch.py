@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -21,6 +22,14 @@ from watchdog.observers import Observer
 from refeed.seeds import SEED_SUFFIX
 
 log = logging.getLogger(__name__)
+
+# When nested folders appear at once (mkdir -p), watchdog reaches the inner one both by its
+# event and by its own recursive walk, registers the same callback twice and warns that it
+# overwrites it: benign, and not the user's concern.
+warnings.filterwarnings(
+    "ignore", message=r"Callback with id .* already exists", category=RuntimeWarning,
+    module=r"watchdog\.observers\.inotify",
+)  # fmt: skip
 
 
 class SeedWatcher(FileSystemEventHandler):
