@@ -79,6 +79,7 @@ def build_command(full: bool, **paths: Any) -> None:
             full=full, progress=_progress(),
         )  # fmt: skip
         rejected = store.rejections()
+        log.info("%s", report.log_line())
         click.echo(_summary(report, store, config))
     for rejection in rejected:
         click.echo(
