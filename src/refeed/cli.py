@@ -32,19 +32,31 @@ _file = click.Path(dir_okay=False, path_type=Path)
 PROGRESS_MIN = 100  # files to ingest before a progress display is worth it
 
 
-CONFIG_HELP = f"Config file [default: {DEFAULT_CONFIG_PATH} if it exists]."
-SEEDS_HELP = "Folder of seed files [config paths.seeds: seeds]."
-OUT_HELP = "Folder the feeds are written to [config paths.out: feeds]."
-STATE_HELP = "State database [config paths.state: state/refeed.sqlite]."
 JOBS_HELP = "Worker processes for large passes, 0 for one per core [config run.jobs: 0]."
+# Options more than one command takes, each defined once.
+config_option = click.option(
+    "--config", "config_path", type=_file,
+    help=f"Config file [default: {DEFAULT_CONFIG_PATH} if it exists].",
+)  # fmt: skip
+seeds_option = click.option(
+    "--seeds", "seeds", type=_dir, help="Folder of seed files [config paths.seeds: seeds]."
+)
+out_option = click.option(
+    "--out", "out", type=_dir, help="Folder the feeds are written to [config paths.out: feeds]."
+)
+state_option = click.option(
+    "--state", "state", type=_file, help="State database [config paths.state: state/refeed.sqlite]."
+)
+host_option = click.option("--host", help="Address to serve on [config run.host: 127.0.0.1].")
+port_option = click.option(
+    "--port", type=click.IntRange(0, 65535),
+    help="Port to serve on, 0 for any free one [config run.port: 8080].",
+)  # fmt: skip
 
 
 def _paths_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--seeds/--out/--state/--config, shared by the commands that read the seeds."""
-    fn = click.option("--config", "config_path", type=_file, help=CONFIG_HELP)(fn)
-    fn = click.option("--state", "state", type=_file, help=STATE_HELP)(fn)
-    fn = click.option("--out", "out", type=_dir, help=OUT_HELP)(fn)
-    return click.option("--seeds", "seeds", type=_dir, help=SEEDS_HELP)(fn)
+    return seeds_option(out_option(state_option(config_option(fn))))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -103,12 +115,8 @@ def build_command(full: bool, **paths: Any) -> None:
     type=click.FloatRange(min=0),
     help="Seconds a file must stay unchanged before it is taken [config run.settle_seconds: 2].",
 )
-@click.option("--host", help="Address to serve on [config run.host: 127.0.0.1].")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    help="Port to serve on, 0 for any free one [config run.port: 8080].",
-)
+@host_option
+@port_option
 @click.option(
     "--serve/--no-serve", default=None, help="Serve the feeds over HTTP [config run.serve: on]."
 )
@@ -129,19 +137,10 @@ def run_command(full: bool, **options: Any) -> None:
 
 
 @cli.command("serve")
-@click.option("--out", "out", type=_dir, help=OUT_HELP)
-@click.option("--host", help="Address to serve on [config run.host: 127.0.0.1].")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    help="Port, 0 for any free one [config run.port: 8080].",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=_file,
-    help=f"Config file [default: {DEFAULT_CONFIG_PATH} if it exists].",
-)
+@out_option
+@host_option
+@port_option
+@config_option
 def serve_command(**options: Any) -> None:
     """Serve the feeds folder over HTTP, without watching the seeds, until SIGTERM/SIGINT."""
     from refeed.daemon import cache_seconds, stop_on_signals
@@ -154,15 +153,8 @@ def serve_command(**options: Any) -> None:
 
 
 @cli.command("status")
-@click.option(
-    "--state", "state", type=_file, help="State database [config paths.state: state/refeed.sqlite]."
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=_file,
-    help=f"Config file [default: {DEFAULT_CONFIG_PATH} if it exists].",
-)
+@state_option
+@config_option
 def status_command(**options: Any) -> None:
     """Show what the state knows: feeds, entries, the last pass, rejected files."""
     config = _load(options)
