@@ -72,10 +72,6 @@ class StoredEntry:
     updated: datetime
     categories: tuple[str, ...] = field(default=())
 
-    @property
-    def entry_id(self) -> str:
-        return self.article.entry_id
-
 
 @dataclass(frozen=True, slots=True)
 class FeedInfo:

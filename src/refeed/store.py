@@ -70,13 +70,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class SeedRow:
-    """What the state knows of one seed file."""
+    """What the state knows of one seed file's content (its stat is in `seed_stats`)."""
 
-    size: int
-    mtime_ns: int
     hash: str
     rejected: str | None
-    retry_at_us: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +134,7 @@ class Store:
         return self._stats
 
     def seed_row(self, path: str) -> SeedRow | None:
-        row = self.db.execute(
-            "SELECT size, mtime_ns, hash, rejected, retry_at_us FROM seeds WHERE path = ?", (path,)
-        ).fetchone()
+        row = self.db.execute("SELECT hash, rejected FROM seeds WHERE path = ?", (path,)).fetchone()
         return None if row is None else SeedRow(*row)
 
     def due_retries(self, now_us: int) -> list[str]:
