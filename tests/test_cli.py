@@ -191,3 +191,11 @@ def test_serve_command_serves_and_exits_0_on_sigterm(tmp_path: Path) -> None:
         assert headers["cache-control"] == "public, max-age=30"
     finally:
         assert server.stop(signal.SIGTERM) == 0, server.output()
+
+
+def test_run_without_a_seeds_folder_exits_2_before_starting(tmp_path: Path) -> None:
+    result = run("run", "--no-serve", "--seeds", str(tmp_path / "nowhere"), "--state",
+                 str(tmp_path / "state" / "refeed.sqlite"))  # fmt: skip
+    assert result.exit_code == 2
+    assert "nowhere is not a folder" in result.stderr
+    assert not (tmp_path / "state").exists()

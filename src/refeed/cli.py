@@ -85,6 +85,7 @@ def build_command(full: bool, **paths: Any) -> None:
     rewritten. Prints a one-line summary; every rejected file is named on stderr with why.
     """
     config = _load(paths)
+    _require_seeds(config)
     with _locked(config), _store(config) as store:
         report = run_pass(
             config.paths.seeds, config.paths.out, config, store, datetime.now(UTC),
@@ -129,6 +130,7 @@ def run_command(full: bool, **options: Any) -> None:
     settle seconds. The feeds are served over HTTP at the same time unless --no-serve.
     """  # fmt: skip
     config = _load(options)
+    _require_seeds(config)
     from refeed.daemon import run_daemon
 
     log.setLevel(min(log.getEffectiveLevel(), logging.INFO))  # a daemon logs every pass
@@ -199,10 +201,14 @@ def _load(options: dict[str, Any]) -> Config:
     run_keys = {"interval": "interval_seconds", "settle": "settle_seconds", "cron": "cron",
                 "host": "host", "port": "port", "serve": "serve", "jobs": "jobs"}  # fmt: skip
     run = {run_keys[k]: given.pop(k) for k in list(given) if k in run_keys}
-    config = replace(config, paths=replace(config.paths, **paths), run=replace(config.run, **run))
-    if "seeds" in paths and not config.paths.seeds.is_dir():
-        raise click.BadParameter(f"{config.paths.seeds} is not a folder", param_hint="--seeds")
-    return config
+    return replace(config, paths=replace(config.paths, **paths), run=replace(config.run, **run))
+
+
+def _require_seeds(config: Config) -> None:
+    """The commands that read seeds refuse to start without the folder (exit 2)."""
+    if not config.paths.seeds.is_dir():
+        hint = "--seeds / paths.seeds"
+        raise click.BadParameter(f"{config.paths.seeds} is not a folder", param_hint=hint)
 
 
 @contextmanager
@@ -217,8 +223,6 @@ def _locked(config: Config) -> Iterator[None]:
 
 @contextmanager
 def _store(config: Config) -> Iterator[Store]:
-    if not config.paths.seeds.is_dir():
-        raise click.UsageError(f"seeds folder {config.paths.seeds} does not exist")
     store = open_store(config.paths.state)
     try:
         yield store
