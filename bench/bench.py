@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from refeed.config import Paths, load_config
-from refeed.daemon import Daemon
 from refeed.pipeline import run_pass
+from refeed.service.daemon import Daemon
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "refeed.toml"

@@ -9,7 +9,7 @@ import pytest
 
 from refeed.config import Config, load_config
 from refeed.pipeline import PassReport, run_pass
-from refeed.store import open_store
+from refeed.state.store import open_store
 
 DATA = Path(__file__).parent / "data"
 VALID_SEEDS = DATA / "seeds" / "valid"

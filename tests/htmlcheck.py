@@ -7,8 +7,8 @@ from xml.etree.ElementTree import Element
 
 import html5lib
 
-from refeed.policy import HtmlPolicy
-from refeed.urls import parse_srcset
+from refeed.ingest.policy import HtmlPolicy
+from refeed.ingest.urls import parse_srcset
 
 URL_ATTRS = {
     "href",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from refeed.serve import listen, serve_socket
+from refeed.service.serve import listen, serve_socket
 
 
 @contextmanager

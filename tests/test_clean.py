@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from refeed.clean import clean_article
 from refeed.errors import SeedError
+from refeed.ingest.clean import clean_article
+from refeed.ingest.policy import default_policy
+from refeed.ingest.seeds import parse_seed
 from refeed.models import CleanArticle, ParsedArticle
-from refeed.policy import default_policy
-from refeed.seeds import parse_seed
 
 from .conftest import INVALID_SEEDS, NOW, VALID_SEEDS
 from .htmlcheck import parse_fragment, unsafe_constructs

@@ -15,7 +15,7 @@ import feedparser
 import pytest
 
 from refeed.config import Config, Paths
-from refeed.daemon import Daemon, cache_seconds
+from refeed.service.daemon import Daemon, cache_seconds
 
 from .conftest import build
 from .corpus import make_corpus, seed_text

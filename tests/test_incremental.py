@@ -13,10 +13,10 @@ from threading import Event
 import feedparser
 import pytest
 
-from refeed import ingest
 from refeed.config import Config
+from refeed.ingest import worker as ingest
 from refeed.pipeline import PassReport, run_pass
-from refeed.store import SCHEMA_VERSION, open_store
+from refeed.state.store import SCHEMA_VERSION, open_store
 
 from .conftest import INVALID_SEEDS, NOW, TEST_CONFIG, build
 from .corpus import make_corpus, seed_text
@@ -299,7 +299,7 @@ def test_a_pass_with_nothing_new_imports_no_html_library(site: Site) -> None:
     site.run()
     code = (
         "import sys; from datetime import datetime, UTC; from pathlib import Path\n"
-        "from refeed.config import load_config; from refeed.store import open_store\n"
+        "from refeed.config import load_config; from refeed.state.store import open_store\n"
         "from refeed.pipeline import run_pass\n"
         f"store = open_store(Path({str(site.db)!r}))\n"
         f"run_pass(Path({str(site.seeds)!r}), Path({str(site.out)!r}), "

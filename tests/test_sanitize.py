@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from refeed.policy import default_policy
-from refeed.sanitize import XML_INVALID, sanitize_html
+from refeed.ingest.policy import default_policy
+from refeed.ingest.sanitize import XML_INVALID, sanitize_html
 
 from .htmlcheck import unsafe_constructs
 

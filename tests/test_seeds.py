@@ -11,8 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refeed.errors import SeedError
-from refeed.models import SeedFile
-from refeed.seeds import (
+from refeed.ingest.seeds import (
     find_seed_files,
     parse_seed,
     read_seed,
@@ -20,6 +19,7 @@ from refeed.seeds import (
     seed_names,
     stat_named,
 )
+from refeed.models import SeedFile
 
 from .conftest import INVALID_SEEDS, NOW, VALID_SEEDS
 

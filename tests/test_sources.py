@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from refeed.config import Config, SourceRule
-from refeed.sources import SourceResolver, derived_name
+from refeed.ingest.sources import SourceResolver, derived_name
 
 RULES = (
     SourceRule(

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from refeed.policy import default_policy
-from refeed.urls import absolutize, canonical_url, parse_srcset, rewrite_srcset, strip_tracking
+from refeed.ingest.policy import default_policy
+from refeed.ingest.urls import (
+    absolutize,
+    canonical_url,
+    parse_srcset,
+    rewrite_srcset,
+    strip_tracking,
+)
 
 TRACKING = default_policy().is_tracking_parameter
 BASE = "https://www.example.com/news/a.html"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from refeed.watch import SeedWatcher
+from refeed.service.watch import SeedWatcher
 
 from .processes import eventually
 

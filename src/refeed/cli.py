@@ -20,9 +20,9 @@ import click
 from refeed import __version__
 from refeed.config import DEFAULT_CONFIG_PATH, Config, load_config
 from refeed.errors import ConfigError, LockedError
-from refeed.lock import state_lock
 from refeed.pipeline import PassReport, Progress, feed_counts, run_pass
-from refeed.store import Store, open_store
+from refeed.service.lock import state_lock
+from refeed.state.store import Store, open_store
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 log = logging.getLogger("refeed")
@@ -131,7 +131,7 @@ def run_command(full: bool, **options: Any) -> None:
     """  # fmt: skip
     config = _load(options)
     _require_seeds(config)
-    from refeed.daemon import run_daemon
+    from refeed.service.daemon import run_daemon
 
     log.setLevel(min(log.getEffectiveLevel(), logging.INFO))  # a daemon logs every pass
     with _locked(config):
@@ -145,8 +145,8 @@ def run_command(full: bool, **options: Any) -> None:
 @config_option
 def serve_command(**options: Any) -> None:
     """Serve the feeds folder over HTTP, without watching the seeds, until SIGTERM/SIGINT."""
-    from refeed.daemon import cache_seconds, stop_on_signals
-    from refeed.serve import serve
+    from refeed.service.daemon import cache_seconds, stop_on_signals
+    from refeed.service.serve import serve
 
     config = _load(options)
     run = config.run

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from refeed.errors import ConfigError
-from refeed.policy import HtmlPolicy, default_policy
-from refeed.urls import is_web_url
+from refeed.ingest.policy import HtmlPolicy, default_policy
+from refeed.ingest.urls import is_web_url
 
 DEFAULT_CONFIG_PATH = Path("config/refeed.toml")
 COMBINED_NAME = "all"

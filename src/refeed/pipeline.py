@@ -24,12 +24,12 @@ from typing import Any
 
 from refeed import __version__
 from refeed.config import COMBINED_NAME, Config
-from refeed.ingest import Job, Outcome, hash_file, ingest_all
+from refeed.ingest.seeds import scan_changes, seed_names, stat_named
+from refeed.ingest.sources import FEED_SUFFIX, SourceResolver
+from refeed.ingest.worker import Job, Outcome, hash_file, ingest_all
 from refeed.models import FeedInfo, Rejection, SeedFile, StoredEntry
-from refeed.publish import remove_if_exists, write_if_changed
-from refeed.seeds import scan_changes, seed_names, stat_named
-from refeed.sources import FEED_SUFFIX, SourceResolver
-from refeed.store import ALL_SOURCES, Store, from_us, to_us
+from refeed.output.publish import remove_if_exists, write_if_changed
+from refeed.state.store import ALL_SOURCES, Store, from_us, to_us
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ def _render_dirty(store: Store, config: Config, out_dir: Path, report: PassRepor
     dirty = store.dirty_sources()
     if not dirty:
         return
-    from refeed.render import render_feed  # deferred: a pass with nothing to render skips it
+    from refeed.output.atom import render_feed  # deferred: a pass with nothing to render skips it
 
     resolver = SourceResolver(config)
     owned = store.written_feeds()

@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import bleach
 
-from refeed.policy import HtmlPolicy
-from refeed.urls import parse_srcset
+from refeed.ingest.policy import HtmlPolicy
+from refeed.ingest.urls import parse_srcset
 
 # Characters XML 1.0 forbids (lxml refuses to write them); a feed must never contain them.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

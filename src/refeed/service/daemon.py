@@ -25,8 +25,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from refeed.config import Config
 from refeed.pipeline import run_pass
-from refeed.store import Store, open_store
-from refeed.watch import SeedWatcher
+from refeed.service.watch import SeedWatcher
+from refeed.state.store import Store, open_store
 
 log = logging.getLogger("refeed")
 Clock = Callable[[], datetime]
@@ -157,7 +157,7 @@ def run_daemon(config: Config, *, serve: bool, full_first: bool = False) -> None
     daemon.start()
     try:
         if serve:
-            from refeed.serve import serve as serve_http
+            from refeed.service.serve import serve as serve_http
 
             run = config.run
             max_age = cache_seconds(run.cron, run.interval_seconds)

@@ -15,9 +15,9 @@ from typing import Any
 
 from refeed.config import Config
 from refeed.errors import SeedError
+from refeed.ingest.seeds import parse_seed, read_seed
+from refeed.ingest.sources import SourceResolver
 from refeed.models import CleanArticle, SeedFile
-from refeed.seeds import parse_seed, read_seed
-from refeed.sources import SourceResolver
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class _Ingestor:
     """read -> hash -> parse -> clean -> assign a source, for one seed file."""
 
     def __init__(self, config: Config, now: datetime) -> None:
-        from refeed.clean import clean_article  # deferred: a pass with nothing new skips it
+        from refeed.ingest.clean import clean_article  # deferred: a pass with nothing new skips it
 
         self.config, self.now, self.clean = config, now, clean_article
         self.resolver = SourceResolver(config)

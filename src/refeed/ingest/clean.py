@@ -21,11 +21,11 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
 from refeed.errors import SeedError
+from refeed.ingest.policy import HtmlPolicy
+from refeed.ingest.sanitize import sanitize_html, xml_safe_text
+from refeed.ingest.sources import entry_id
+from refeed.ingest.urls import absolutize, canonical_url, is_web_url, rewrite_srcset, strip_tracking
 from refeed.models import CleanArticle, ParsedArticle
-from refeed.policy import HtmlPolicy
-from refeed.sanitize import sanitize_html, xml_safe_text
-from refeed.sources import entry_id
-from refeed.urls import absolutize, canonical_url, is_web_url, rewrite_srcset, strip_tracking
 
 MEDIA = frozenset({"img", "picture", "video", "audio"})
 # Elements that mean something even when empty; every other element with no text and no

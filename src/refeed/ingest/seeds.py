@@ -22,8 +22,8 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 from refeed.errors import SeedError
+from refeed.ingest.urls import is_web_url
 from refeed.models import ParsedArticle, SeedFile
-from refeed.urls import is_web_url
 
 SEED_SUFFIX = ".txt"
 TIMESTAMP = re.compile(r"<!--\s*(.*?)\s*-->")

@@ -19,7 +19,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from refeed.seeds import SEED_SUFFIX
+from refeed.ingest.seeds import SEED_SUFFIX
 
 log = logging.getLogger(__name__)
 

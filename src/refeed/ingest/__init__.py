@@ -1,0 +1,1 @@
+"""Seed file -> clean article: find and parse seed files, clean and sanitize their HTML."""

@@ -1,0 +1,1 @@
+"""Stored entries -> feed files: the feed model, one renderer per format, atomic publishing."""

@@ -1,0 +1,96 @@
+"""The format-neutral feed model: what every renderer (Atom, RSS, JSON Feed, HTML, OPML) is given.
+
+stored entries -> Feed (this module's types) -> bytes in each format
+
+A Feed is built from stored entries and the config by `refeed.output.feeds`; renderers are pure
+functions of it, so two builds from the same seeds give byte-identical files in every format.
+Nothing here imports a library. Every datetime is timezone-aware UTC; every URL is absolute and
+has passed refeed's own URL check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An image, audio or video file an item points at (lead image, enclosure)."""
+
+    url: str
+    medium: str  # "image" | "audio" | "video"
+    type: str | None = None  # MIME type, when known from the page or the URL's file suffix
+    length: int | None = None  # bytes, when the page says
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """What a feed says about itself, in every format.
+
+    `urls` maps a format name ("atom", "rss", "json", "html") to the absolute URL where this
+    feed is published in that format; the "atom" URL is what `feed_id` derives from.
+    """
+
+    name: str  # file stem: "rfi-cn", "all"
+    kind: str  # "source" | "combined" (derived feeds and language variants come later)
+    feed_id: str  # urn:uuid:..., stable: derived from the Atom URL as in refeed 0.1
+    title: str
+    homepage: str  # the site the feed is about (rel="alternate")
+    author: str
+    urls: Mapping[str, str]
+    subtitle: str | None = None
+    language: str | None = None  # BCP 47
+    icon: str | None = None
+
+    def url(self, format_name: str) -> str:
+        return self.urls[format_name]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry of a feed. The same article has the same `entry_id` in every feed and format.
+
+    `source` is set in feeds that merge several sources (the combined feed): the feed the item
+    comes from, and that feed's own updated time when it was rendered.
+    """
+
+    entry_id: str  # urn:uuid:...
+    url: str  # the article's canonical URL
+    title: str  # plain text
+    summary: str  # plain text, may be empty
+    content_html: str  # sanitized HTML
+    published: datetime
+    updated: datetime
+    authors: tuple[str, ...] = ()  # names; in a combined feed never empty (byline or source's)
+    categories: tuple[str, ...] = ()
+    image: Media | None = None  # the lead image
+    enclosures: tuple[Media, ...] = ()  # audio/video the page links directly
+    source: FeedMeta | None = None
+    source_updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A feed as published: its description and its newest items (newest first, capped).
+
+    `updated` is the newest item's updated time, never the build's; `total` counts every
+    entry the feed has, beyond the cap (what a page says of it).
+    """
+
+    meta: FeedMeta
+    items: tuple[Item, ...]
+    updated: datetime
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything published, for the documents about all feeds (index.html, index.opml)."""
+
+    base_url: str
+    title: str
+    description: str | None
+    feeds: tuple[Feed, ...] = field(default=())  # combined feed first, then by name
+    formats: tuple[str, ...] = ("atom", "rss", "json")  # feed formats enabled, in this order

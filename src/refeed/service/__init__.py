@@ -1,0 +1,1 @@
+"""Running unattended: the scheduled daemon, change notifications, HTTP serving, the lock."""

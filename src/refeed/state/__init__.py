@@ -1,0 +1,1 @@
+"""Clean articles -> stored entries: the incremental state (SQLite)."""
