@@ -94,6 +94,12 @@ def build_command(full: bool, **paths: Any) -> None:
         rejected = store.rejections()
         log.info("%s", report.log_line())
         click.echo(_summary(report, store, config))
+        from refeed.service.websub import deliver_pings, topic_urls  # after the feeds are out
+
+        topics = topic_urls(config.base_url, report.written)
+        pings = deliver_pings(store, config.websub, topics, datetime.now(UTC))
+        if pings.active:
+            log.info("%s", pings.log_line())
     for rejection in rejected:
         click.echo(
             f"refeed: rejected {config.paths.seeds / rejection.seed}: {rejection.reason}", err=True

@@ -6,6 +6,7 @@ never silently falls back to a default.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Callable
@@ -80,6 +81,18 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class WebSubSettings:
+    """`[websub]`: the hubs told when a subscription document changes (service/websub.py)."""
+
+    hubs: tuple[str, ...] = ()
+    timeout_seconds: float = 5.0  # per request (each connect/read), capped by the budget
+    budget_seconds: float = 15.0  # all pings of one pass; what is left waits for the next
+    max_attempts: int = 10  # then the ping is marked failed (shown by `refeed status`)
+    retry_seconds: float = 60.0  # first retry after a failure; doubles with each attempt
+    max_retry_seconds: float = 3600.0  # cap on the backoff, and on a hub's Retry-After
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a build needs besides the seeds folder and the output folder."""
 
@@ -94,6 +107,7 @@ class Config:
     policy: HtmlPolicy = field(default_factory=default_policy)
     paths: Paths = Paths()
     run: RunSettings = RunSettings()
+    websub: WebSubSettings = WebSubSettings()
 
 
 def load_config(path: Path) -> Config:
@@ -171,6 +185,7 @@ class _Reader:
                 "sources",
                 "paths",
                 "run",
+                "websub",
             },
         )
         base_url = self.checked(top, "", "base_url", _web_url, Config.base_url) or Config.base_url
@@ -204,6 +219,7 @@ class _Reader:
             policy=self.policy(top.get("policy", {})),
             paths=self.paths(top.get("paths", {})),
             run=self.run(top.get("run", {})),
+            websub=read_websub(self, top.get("websub", {})),
         )
 
     def paths(self, raw: Any) -> Paths:
@@ -317,6 +333,34 @@ class _Reader:
                 except re.error as exc:
                     raise self.fail(f"policy.{k}", f"{pattern!r} is not a regex: {exc}") from exc
         return default_policy().with_overrides(**values)
+
+
+def read_websub(reader: _Reader, raw: Any) -> WebSubSettings:
+    """`[websub]`: hub URLs must be absolute http(s), listed once; every duration positive."""
+    t = reader.table(raw, "websub", {f.name for f in fields(WebSubSettings)})
+    d = WebSubSettings()
+    hubs = reader.strings(t, "websub", "hubs")
+    for i, hub in enumerate(hubs):
+        problem = _web_url(hub)
+        if problem is None and (urlsplit(hub).fragment or any(c.isspace() for c in hub)):
+            problem = f"{hub!r} must not carry a #fragment or white space"
+        if problem is None and hub in hubs[:i]:
+            problem = f"{hub!r} is listed twice"
+        if problem:
+            raise reader.fail(f"websub.hubs[{i}]", problem)
+    seconds: dict[str, float] = {}
+    for key in ("timeout_seconds", "budget_seconds", "retry_seconds", "max_retry_seconds"):
+        value = t.get(key, getattr(d, key))
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not 0 < value < math.inf:
+            raise reader.fail(f"websub.{key}", f"must be seconds above 0, not {value!r}")
+        seconds[key] = float(value)
+    if seconds["max_retry_seconds"] < seconds["retry_seconds"]:
+        raise reader.fail("websub.max_retry_seconds", "must not be less than retry_seconds")
+    max_attempts = reader.get(t, "websub", "max_attempts", int, d.max_attempts)
+    if max_attempts < 1:
+        raise reader.fail("websub.max_attempts", "must be at least 1")
+    return WebSubSettings(hubs=hubs, max_attempts=max_attempts, **seconds)
 
 
 _KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}

@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from refeed.config import Config
 from refeed.pipeline import run_pass
 from refeed.service.watch import SeedWatcher
+from refeed.service.websub import deliver_pings, topic_urls
 from refeed.state.store import Store, open_store
 
 log = logging.getLogger("refeed")
@@ -102,6 +103,11 @@ class Daemon:
             for rejection in report.rejected:
                 log.warning("rejected %s: %s", cfg.paths.seeds / rejection.seed, rejection.reason)
             log.info("%s", report.log_line())
+            topics = topic_urls(cfg.base_url, report.written)  # pings follow the feeds...
+            budget = 0.0 if self.stopping.is_set() else None  # ...but a stop never waits
+            pings = deliver_pings(self.store, cfg.websub, topics, self.clock(), budget=budget)
+            if pings.active:
+                log.info("%s", pings.log_line())
         except Exception:
             log.exception("pass failed; the next one runs as scheduled")
             self.last_full_scan = -math.inf  # what this pass was told is lost: scan it all

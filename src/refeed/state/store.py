@@ -64,6 +64,21 @@ CREATE INDEX entries_source_newest ON entries(source, updated_us DESC, entry_id 
 CREATE TABLE dirty (source TEXT PRIMARY KEY);
 CREATE TABLE feeds (name TEXT PRIMARY KEY);  -- feed files this state has written
 """
+# WebSub pings not yet delivered (service/websub.py). A schema of its own, created if missing
+# on every open, so adding it needed no SCHEMA_VERSION bump (which rebuilds the state).
+# One row per (hub, topic): a newer publish of a topic resets its row rather than adding one.
+PINGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pings (
+    hub TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    attempts INTEGER NOT NULL,      -- failed attempts since the topic was last published
+    next_at_us INTEGER NOT NULL,    -- not sent before this time (backoff, Retry-After)
+    last_error TEXT,
+    failed INTEGER NOT NULL,        -- 1: gave up (max attempts, or the hub refused it)
+    PRIMARY KEY (hub, topic)
+);
+CREATE INDEX IF NOT EXISTS pings_due ON pings(next_at_us) WHERE failed = 0;
+"""
 ALL_SOURCES = "*"  # in `dirty`: every feed must be re-rendered
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -83,6 +98,18 @@ class SourceStats:
     source: str
     entries: int
     newest: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PingRow:
+    """A WebSub ping still owed to a hub (or given up on), as the state holds it."""
+
+    hub: str
+    topic: str
+    attempts: int
+    next_attempt: datetime
+    last_error: str | None
+    failed: bool
 
 
 def to_us(when: datetime) -> int:
@@ -334,12 +361,66 @@ class Store:
         entries = self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
         return int(seeds), int(entries)
 
+    # -- WebSub pings (PINGS_SCHEMA; used by service/websub.py only) -----------------------
+
+    def queue_pings(self, hubs: Iterable[str], topics: Iterable[str], now: datetime) -> None:
+        """Owe every hub a ping for every topic, due now. An existing row for the same
+        (hub, topic), pending or failed, is reset: the hub will fetch the newest bytes anyway.
+        Its last error is kept for `refeed status` until a ping succeeds."""
+        rows = [(hub, topic, to_us(now)) for hub in hubs for topic in topics]
+        self.db.executemany(
+            "INSERT INTO pings VALUES (?, ?, 0, ?, NULL, 0) ON CONFLICT (hub, topic) DO UPDATE"
+            " SET attempts = 0, next_at_us = excluded.next_at_us, failed = 0",
+            rows,
+        )
+
+    def drop_pings_except(self, hubs: Iterable[str]) -> None:
+        """Forget pings owed to hubs no longer configured."""
+        keep = list(hubs)
+        marks = ", ".join("?" * len(keep))
+        self.db.execute(f"DELETE FROM pings WHERE hub NOT IN ({marks})", keep)
+
+    def due_pings(self, now: datetime) -> list[PingRow]:
+        """Pending pings whose time has come, oldest due first."""
+        rows = self.db.execute(
+            "SELECT * FROM pings WHERE failed = 0 AND next_at_us <= ? ORDER BY next_at_us, hub,"
+            " topic",
+            (to_us(now),),
+        )
+        return [_ping(row) for row in rows]
+
+    def ping_delivered(self, hub: str, topic: str) -> None:
+        self.db.execute("DELETE FROM pings WHERE hub = ? AND topic = ?", (hub, topic))
+
+    def ping_missed(
+        self, hub: str, topic: str, attempts: int, next_at: datetime, error: str, failed: bool
+    ) -> None:
+        """An attempt that did not deliver: retry at `next_at`, or `failed` for good."""
+        self.db.execute(
+            "UPDATE pings SET attempts = ?, next_at_us = ?, last_error = ?, failed = ?"
+            " WHERE hub = ? AND topic = ?",
+            (attempts, to_us(next_at), error, int(failed), hub, topic),
+        )
+
+    def pings(self) -> list[PingRow]:
+        """Every ping owed or given up on (for `refeed status`): failed last, then by time."""
+        try:
+            rows = self.db.execute("SELECT * FROM pings ORDER BY failed, next_at_us, hub, topic")
+        except sqlite3.OperationalError:  # a read-only open of a state from before pings
+            return []
+        return [_ping(row) for row in rows]
+
     def reset(self) -> None:
         """Forget everything ingested (a full rebuild); which feeds exist is remembered."""
         for table in ("seeds", "articles", "entries"):
             self.db.execute(f"DELETE FROM {table}")
         self._stats = {}
         self.mark_dirty([ALL_SOURCES])
+
+
+def _ping(row: tuple[str, str, int, int, str | None, int]) -> PingRow:
+    hub, topic, attempts, next_at_us, error, failed = row
+    return PingRow(hub, topic, attempts, from_us(next_at_us), error, bool(failed))
 
 
 def open_store(path: Path, *, readonly: bool = False) -> Store:
@@ -372,6 +453,8 @@ def _open_current(path: Path) -> Store:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
             _recreate(db)
+        with db:
+            db.executescript(PINGS_SCHEMA)
     except sqlite3.DatabaseError:
         db.close()
         raise
