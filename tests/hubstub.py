@@ -53,7 +53,7 @@ def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             received = Received(
-                "POST",
+                self.command,
                 self.path,
                 self.headers.get("Content-Type", ""),
                 parse_qs(body.decode("ascii"), keep_blank_values=True),
@@ -68,6 +68,8 @@ def _handler(hub: Hub) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        do_GET = do_POST  # recorded too: a hub must never be sent a GET
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet test output

@@ -241,14 +241,16 @@ def test_a_refusal_fails_at_once_and_an_overload_is_retried(
         assert (ping.failed, ping.attempts, ping.last_error) == (failed, 1, f"HTTP {status}")
 
 
-def test_a_redirect_is_not_followed(store: Store) -> None:
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed(store: Store, status: int) -> None:
+    """urllib would follow 301-303 with a bodiless GET and count the GET's 2xx as delivered."""
     with running_hub() as target, running_hub() as hub:
-        hub.default = Answer(307, (("Location", target.url),))
+        hub.default = Answer(status, (("Location", target.url),))
         deliver_pings(store, settings(hub), [TOPIC], NOW)
         assert target.received == []
         (ping,) = store.pings()
         assert ping.failed
-        assert ping.last_error == f"HTTP 307 (redirect to {target.url}: not followed)"
+        assert ping.last_error == f"HTTP {status} (redirect to {target.url}: not followed)"
 
 
 def test_a_dead_hub_is_a_retry(store: Store) -> None:
