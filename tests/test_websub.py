@@ -136,6 +136,7 @@ def test_a_hung_hub_costs_one_timeout_and_never_the_feeds(tmp_path: Path) -> Non
     assert [(p.hub, p.failed) for p in owed] == [(hung.url, False)] * 5
     assert sorted(p.attempts for p in owed) == [0, 0, 0, 0, 1]
     assert "timed out" in str([p.last_error for p in owed])
+    assert len({p.next_attempt for p in owed}) == 1  # all wait for the hub's backoff
 
 
 def test_a_failed_ping_is_retried_on_time_by_a_new_store_after_a_restart(tmp_path: Path) -> None:
@@ -276,6 +277,37 @@ def test_pings_owed_to_a_hub_no_longer_configured_are_dropped(store: Store) -> N
         deliver_pings(store, settings(new), [], NOW + timedelta(hours=2))
         assert store.pings() == []
         assert new.received == []  # nothing was published since it was added
+
+
+def test_status_lists_pending_and_failed_pings_from_a_read_only_state(tmp_path: Path) -> None:
+    with running_hub() as hub:
+        hub.script = [Answer(503), Answer(400)]
+        with _open(tmp_path) as store:
+            deliver_pings(store, settings(hub), [TOPIC, BASE_URL + "rfi-cn.atom"], NOW)
+    readonly = open_store(tmp_path / "state.sqlite", readonly=True)
+    try:
+        lines = format_pings(readonly.pings())
+    finally:
+        readonly.close()
+    retry = (NOW + timedelta(seconds=60)).isoformat()
+    assert lines == [
+        f"ping pending {TOPIC} -> {hub.url} (1 attempt, next {retry}): HTTP 503",
+        f"ping failed  {BASE_URL}rfi-cn.atom -> {hub.url} (1 attempt): HTTP 400",
+    ]
+
+
+def test_a_state_from_before_pings_reads_as_none_owed(tmp_path: Path) -> None:
+    with _open(tmp_path) as store:
+        store.db.execute("DROP TABLE pings")
+        store.db.commit()
+    readonly = open_store(tmp_path / "state.sqlite", readonly=True)
+    try:
+        assert readonly.pings() == []
+    finally:
+        readonly.close()
+    with _open(tmp_path) as store:  # a writable open adds the table back
+        store.queue_pings(["https://hub.example.org/"], [TOPIC], NOW)
+        assert len(store.pings()) == 1
 
 
 # -- the daemon's pass ----------------------------------------------------------------------

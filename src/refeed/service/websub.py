@@ -95,8 +95,9 @@ def deliver_pings(
     """Owe every hub a ping for each of `topics`, then send every ping that is due.
 
     Call it after the feeds are written. Hubs are pinged in parallel, each hub's pings in
-    order; a hub that does not answer at all costs one timeout, and its other pings wait for
-    a later pass. Never raises for a hub's behaviour; `now` sets every retry time.
+    order; a hub that does not answer at all costs one timeout, and its other pings wait
+    with the one that found it down. Never raises for a hub's behaviour; `now` sets every
+    retry time.
     `budget`: seconds for all the sending (default: settings.budget_seconds; 0: only queue).
     """
     started = time.monotonic()
@@ -139,7 +140,10 @@ def _send_hub(run: _HubRun, timeout: float, deadline: float) -> None:
         left = deadline - time.monotonic()
         if left <= 0:
             return  # out of budget: the rest are owed to the next pass
-        outcome = _send(ping, min(timeout, left))
+        try:
+            outcome = _send(ping, min(timeout, left))
+        except Exception as exc:  # a surprise here must not leave the ping's fate unknown
+            outcome = _Outcome(ping, f"no answer: {type(exc).__name__}: {exc}", unreachable=True)
         run.outcomes.append(outcome)
         if outcome.unreachable:
             return
@@ -234,6 +238,8 @@ def _record(
         next_at = min(asked, now + timedelta(seconds=settings.max_retry_seconds))
     failed = outcome.permanent or attempts >= settings.max_attempts
     store.ping_missed(ping.hub, ping.topic, attempts, next_at, outcome.error, failed)
+    if outcome.unreachable:
+        store.postpone_pings(ping.hub, next_at)
     if failed:
         report.failed += 1
         log.warning("websub: gave up telling %s about %s: %s", ping.hub, ping.topic, outcome.error)
@@ -249,5 +255,6 @@ def format_pings(pings: Iterable[PingRow]) -> list[str]:
         state = "failed " if p.failed else "pending"
         when = "" if p.failed else f", next {p.next_attempt.isoformat(timespec='seconds')}"
         error = f": {p.last_error}" if p.last_error else ""
-        lines.append(f"ping {state} {p.topic} -> {p.hub} ({p.attempts} attempts{when}){error}")
+        tries = f"{p.attempts} attempt{'' if p.attempts == 1 else 's'}"
+        lines.append(f"ping {state} {p.topic} -> {p.hub} ({tries}{when}){error}")
     return lines

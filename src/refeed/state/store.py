@@ -402,6 +402,13 @@ class Store:
             (attempts, to_us(next_at), error, int(failed), hub, topic),
         )
 
+    def postpone_pings(self, hub: str, until: datetime) -> None:
+        """A hub found down: its other owed pings wait as long as the one that found it."""
+        self.db.execute(
+            "UPDATE pings SET next_at_us = ? WHERE hub = ? AND failed = 0 AND next_at_us < ?",
+            (to_us(until), hub, to_us(until)),
+        )
+
     def pings(self) -> list[PingRow]:
         """Every ping owed or given up on (for `refeed status`): failed last, then by time."""
         try:
