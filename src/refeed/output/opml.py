@@ -26,14 +26,14 @@ def render_opml(site: Site) -> bytes:
     """The OPML document listing each feed once, in the site's order (combined feed first)."""
     opml = ET.Element("opml", version="2.0")
     head = ET.SubElement(opml, "head")
-    ET.SubElement(head, "title").text = plain_text(site.title)
+    ET.SubElement(head, "title").text = plain_text(site.title).strip()
     if site.feeds:
         newest = format_datetime(max(feed.updated for feed in site.feeds), usegmt=True)
         ET.SubElement(head, "dateCreated").text = newest
         ET.SubElement(head, "dateModified").text = newest
     owner = next((feed.meta.author for feed in site.feeds if feed.meta.kind == "combined"), "")
-    if plain_text(owner):
-        ET.SubElement(head, "ownerName").text = plain_text(owner)
+    if owner := plain_text(owner).strip():
+        ET.SubElement(head, "ownerName").text = owner
     body = ET.SubElement(opml, "body")
     listed: set[str] = set()
     for feed in site.feeds:
@@ -54,7 +54,7 @@ def _outline(feed: Feed, formats: tuple[str, ...]) -> dict[str, str] | None:
     url = next((u for u in (web_url(meta.urls.get(name)) for name in ordered) if u), None)
     if url is None:
         return None
-    title = plain_text(meta.title) or meta.name
+    title = plain_text(meta.title).strip() or plain_text(meta.name)
     attrs = {"type": "rss", "text": title, "title": title, "xmlUrl": url}
     if homepage := web_url(meta.homepage):
         attrs["htmlUrl"] = homepage
