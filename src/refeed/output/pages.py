@@ -77,7 +77,7 @@ def render_feed_page(feed: Feed) -> bytes:
 def render_index(site: Site) -> bytes:
     """index.html: every feed with its subscribe links, and autodiscovery for readers."""
     formats = [name for name in site.formats if name in FEED_FORMATS]
-    feeds = [_feed_view(feed, formats) for feed in site.feeds]
+    feeds = [_feed_view(feed, formats, newest_only=True) for feed in site.feeds]
     opml = web_url(_join(site.base_url, "index" + SITE_DOCUMENTS["index.opml"].suffix))
     return _render(
         "index.html",
@@ -89,8 +89,10 @@ def render_index(site: Site) -> bytes:
     )
 
 
-def _feed_view(feed: Feed, formats: Iterable[str]) -> FeedView:
+def _feed_view(feed: Feed, formats: Iterable[str], newest_only: bool = False) -> FeedView:
+    """The feed's checked values; the index shows only its newest item, so builds only that."""
     meta = feed.meta
+    items = feed.items[:1] if newest_only else feed.items
     homepage = web_url(meta.homepage)
     return FeedView(
         name=meta.name,
@@ -102,7 +104,7 @@ def _feed_view(feed: Feed, formats: Iterable[str]) -> FeedView:
         homepage=homepage,
         homepage_text=_without_scheme(homepage or ""),
         subscribe=tuple(_subscribe_links(meta.urls, formats)),
-        items=tuple(_item_view(item, meta) for item in feed.items),
+        items=tuple(_item_view(item, meta) for item in items),
         total=feed.total,
     )
 
