@@ -234,6 +234,17 @@ def test_non_web_urls_become_no_link(url: str) -> None:
         assert HOSTILE_TITLE in visible_text(root)  # the title is still shown, unlinked
 
 
+@pytest.mark.parametrize("name", ["//evil.example/x", "javascript:alert(1)//", 'a b"c'])
+def test_feed_names_stay_relative_links(name: str) -> None:
+    source = replace(RFI, name=name)
+    combined = Feed(ALL, (replace(RFI_ITEMS[0], source=source),), at(9), 1)
+    feed = Feed(source, RFI_ITEMS, at(9), 2)
+    for data in (render_feed_page(combined), render_index(Site(BASE, "s", None, (feed,)))):
+        root = parse_page(data)
+        assert unsafe_constructs(root) == []
+        assert any(href.endswith(".html") and "%" in href for href in anchors(root))
+
+
 def test_hostile_text_is_shown_as_text() -> None:
     feed_meta = replace(RFI, title=HOSTILE_TITLE, subtitle=HOSTILE_TITLE)
     feed = Feed(feed_meta, (hostile_item(),), at(9), 1)

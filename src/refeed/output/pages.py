@@ -81,7 +81,7 @@ def render_index(site: Site) -> bytes:
     opml = web_url(_join(site.base_url, "index" + SITE_DOCUMENTS["index.opml"].suffix))
     return _render(
         "index.html",
-        title=plain_text(site.title),
+        title=plain_text(site.title).strip(),
         description=plain_text(site.description or ""),
         feeds=feeds,
         opml_href=opml,
@@ -126,7 +126,7 @@ def _item_view(item: Item, meta: FeedMeta) -> ItemView:
         href=web_url(item.url),
         iso_date=_iso(item.published),
         date_text=_readable(item.published),
-        source=plain_text(source.title) if source else None,
+        source=(plain_text(source.title).strip() or plain_text(source.name)) if source else None,
         source_href=_page_href(source) if source else None,
         # A byline that only repeats the feed's own author says nothing on this page.
         authors=plain_text(", ".join(a for a in item.authors if a not in defaults)),
@@ -137,8 +137,12 @@ def _item_view(item: Item, meta: FeedMeta) -> ItemView:
 
 
 def _page_href(meta: FeedMeta) -> str:
-    """The feed page, relative: pages link to each other wherever the folder is served."""
-    return quote(meta.name + FEED_PAGE.suffix)
+    """The feed page, relative: pages link to each other wherever the folder is served.
+
+    Every character but letters, digits and `_.-~` is percent-encoded, so no name can turn
+    the link into another scheme (`x:`) or another host (`//x`).
+    """
+    return quote(meta.name, safe="") + FEED_PAGE.suffix
 
 
 def _language(tag: str | None) -> str:
@@ -184,9 +188,7 @@ def _environment() -> jinja2.Environment:
 @cache
 def _content_security_policy() -> str:
     """No script, no plugin, no frame, no form; images from the web; our stylesheet only."""
-    env = _environment()
-    assert env.loader is not None
-    css = env.get_template(STYLESHEET).render()
+    css = _environment().get_template(STYLESHEET).render()
     digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
     return (
         "default-src 'none'; img-src http: https:; "
