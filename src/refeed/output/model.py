@@ -23,6 +23,7 @@ class Media:
     medium: str  # "image" | "audio" | "video"
     type: str | None = None  # MIME type, when known from the page or the URL's file suffix
     length: int | None = None  # bytes, when the page says
+    alt: str = ""  # plain text: the image's own alt text in the article, "" when it has none
 
 
 @dataclass(frozen=True, slots=True)
