@@ -30,6 +30,7 @@ from refeed.output.variants import (
     make_variant,
     make_variants,
     variant_entry_id,
+    variant_for,
     variant_name,
 )
 
@@ -213,8 +214,10 @@ def test_real_text_is_converted(hant: dict[str, Feed]) -> None:
 def test_taiwan_standard_characters_not_vocabulary() -> None:
     """s2tw: Taiwan's character forms (為, 裡, 床, 吃), never OpenCC's inherited ones (爲, 裏,
     牀, 喫); and no vocabulary rewriting (s2twp would turn 软件 into 軟體, 网络 into 網路)."""
-    assert S2TW("因为里面的床，吃着") == "因為裡面的床，吃著"
-    assert S2TW("软件和网络") == "軟件和網絡"
+    zh_hant = converter(variant_for("zh-Hant").opencc_config)
+    assert zh_hant("因为里面的床，吃着") == "因為裡面的床，吃著"
+    assert zh_hant("软件和网络") == "軟件和網絡"
+    assert converter(variant_for("zh-hans").opencc_config)("軟體與網路") == "软体与网路"
 
 
 # --- attributes and URLs are never converted ----------------------------------------------
@@ -300,9 +303,9 @@ def element(draw: st.DrawFn, children: st.SearchStrategy[str]) -> str:
 HTML = st.recursive(TEXT.map(html.escape), element, max_leaves=8)
 
 
-def nodes_of_pre_with_blank_first_line(clean: str) -> bool:
-    """A <pre> whose text starts with a newline after the one every parser drops: the
-    sanitizer drops one such newline per pass (html5lib's serializer), re-sanitizing too."""
+def pre_starts_with_newline(clean: str) -> bool:
+    """A <pre> whose text starts with a newline: a parser drops the first, and the sanitizer
+    (html5lib's serializer) does not write it back, so each sanitizing pass loses one."""
     return re.search(r"<pre>\n", clean) is not None
 
 
@@ -312,7 +315,7 @@ def test_property_only_text_is_converted(raw: str) -> None:
     clean = sanitize_html(raw, POLICY)
     out = convert_html(clean, S2TW, POLICY)
     assert elements(out) == elements(clean)  # every attribute value unchanged, same order
-    if not nodes_of_pre_with_blank_first_line(clean):
+    if not pre_starts_with_newline(clean):
         assert list(text_nodes(out)) == [S2TW(t) for t in text_nodes(clean)]
         assert sanitize_html(out, POLICY) == out  # what the sanitizer would output
     assert unsafe_constructs(out, POLICY) == []
