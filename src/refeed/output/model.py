@@ -44,6 +44,10 @@ class FeedMeta:
     subtitle: str | None = None
     language: str | None = None  # BCP 47
     icon: str | None = None
+    # The same feed in the other Chinese script (rel="alternate" hreflang=language); each
+    # one's own `alternates` is empty. `variant_of` names the feed a variant converts.
+    alternates: tuple[FeedMeta, ...] = ()
+    variant_of: str | None = None
 
     def url(self, format_name: str) -> str:
         return self.urls[format_name]

@@ -1,0 +1,250 @@
+"""A feed in the other Chinese script: zh-Hant from simplified sources, zh-Hans from traditional.
+
+Feed -> Feed, pure: the variant is a function of the feed (and the HTML policy), so two builds
+give byte-identical variants. This is the only module that imports opencc.
+
+What is converted: the feed's title and subtitle, each item's title, summary, categories and the
+text nodes of its (already sanitized) content HTML; the HTML is then sanitized again, so that
+nothing a conversion produces can reach a reader unescaped. What is not: URLs and every other
+attribute (an href such as https://www.rfi.fr/cn/亚洲/... stays byte-identical), and names
+(authors, the feed's author, an item's source feed): a name is written as its owner writes it,
+and character conversion is least reliable on names (范 -> 範, 于 -> 於).
+See docs/design.md, "Simplified and traditional Chinese".
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+from html.parser import HTMLParser
+from urllib.parse import urlsplit, urlunsplit
+
+from refeed.ingest.policy import HtmlPolicy
+from refeed.ingest.sanitize import sanitize_html
+from refeed.ingest.sources import feed_id
+from refeed.output.model import Feed, FeedMeta, Item
+
+Convert = Callable[[str], str]
+UrlsFor = Callable[[str], Mapping[str, str]]  # feed name -> {format name: absolute URL}
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A script a feed can be published in: its BCP 47 tag and the OpenCC configuration.
+
+    Both are character-level: `s2tw` is `s2t` followed by Taiwan's standard character forms
+    (為, 裡, 床, not OpenCC's 爲, 裏, 牀), with no vocabulary table (`s2twp` rewrites words:
+    軟件 -> 軟體, and mistranslates news text). `t2s` is the brief's choice for traditional
+    sources of any region.
+    """
+
+    tag: str  # BCP 47, as published in xml:lang / language / hreflang
+    opencc_config: str
+
+    @property
+    def suffix(self) -> str:
+        """What the variant adds to a feed name: rfi-cn -> rfi-cn.zh-hant."""
+        return "." + self.tag.lower()
+
+
+VARIANTS: Mapping[str, Variant] = {
+    v.tag.lower(): v for v in (Variant("zh-Hant", "s2tw"), Variant("zh-Hans", "t2s"))
+}
+MAX_NAME = 64  # a feed file name: 1-64 of a-z 0-9 . _ -
+
+
+def variant_for(tag: str) -> Variant:
+    """The Variant a config value names (BCP 47 tags compare case-insensitively)."""
+    try:
+        return VARIANTS[tag.strip().lower()]
+    except KeyError:
+        known = ", ".join(repr(v.tag) for v in VARIANTS.values())
+        raise ValueError(f"unknown variant {tag!r}: refeed publishes {known}") from None
+
+
+def variant_name(feed_name: str, tag: str) -> str:
+    """The variant's feed name (its file stem): rfi-cn + zh-Hant -> rfi-cn.zh-hant."""
+    name = feed_name + variant_for(tag).suffix
+    if len(name) > MAX_NAME:
+        raise ValueError(
+            f"feed name {feed_name!r} is too long for a variant: {name!r} has more than "
+            f"{MAX_NAME} characters"
+        )
+    return name
+
+
+def variant_entry_id(entry_id: str, tag: str) -> str:
+    """An entry's id in a variant: a name-based UUID (RFC 4122 section 4.3) in the namespace of
+    the original entry's UUID, named by the variant's tag. The same article has this id in
+    every feed of that variant (source, combined, derived), and never the original's id."""
+    return uuid.uuid5(uuid.UUID(entry_id), variant_for(tag).tag).urn
+
+
+def make_variant(
+    feed: Feed, variant: str, *, policy: HtmlPolicy, urls_for: UrlsFor | None = None
+) -> Feed:
+    """`feed` in the script `variant` names ("zh-Hant" or "zh-Hans").
+
+    `urls_for(name)` gives the variant's URLs per format; without it, each of the original's
+    URLs is renamed (https://x/rfi-cn.atom -> https://x/rfi-cn.zh-hant.atom). The feed id is
+    derived from the variant's Atom URL, like every feed's. `alternates` is left empty:
+    `make_variants` links a feed and its variants to each other.
+    """
+    v = variant_for(variant)
+    convert = converter(v.opencc_config)
+    meta = feed.meta
+    name = variant_name(meta.name, v.tag)
+    urls = dict(urls_for(name)) if urls_for is not None else _renamed_urls(meta, name)
+    variant_meta = replace(
+        meta,
+        name=name,
+        feed_id=feed_id(urls.get("atom") or next(iter(urls.values()))),
+        title=convert(meta.title),
+        subtitle=convert(meta.subtitle) if meta.subtitle is not None else None,
+        language=v.tag,
+        urls=urls,
+        alternates=(),
+        variant_of=meta.name,
+    )
+    items = tuple(_convert_item(item, v, convert, policy) for item in feed.items)
+    return replace(feed, meta=variant_meta, items=items)
+
+
+def make_variants(
+    feed: Feed, variants: Iterable[str], *, policy: HtmlPolicy, urls_for: UrlsFor | None = None
+) -> tuple[Feed, ...]:
+    """`feed` and each of its variants, every one linked to all the others (`alternates`):
+    the original first, then the variants in the order given, without repeats."""
+    tags = dict.fromkeys(variant_for(t).tag for t in variants)
+    versions = [feed] + [make_variant(feed, t, policy=policy, urls_for=urls_for) for t in tags]
+    metas = [replace(f.meta, alternates=()) for f in versions]
+    return tuple(
+        replace(f, meta=replace(f.meta, alternates=tuple(m for m in metas if m is not metas[i])))
+        for i, f in enumerate(versions)
+    )
+
+
+def convert_html(content_html: str, convert: Convert, policy: HtmlPolicy) -> str:
+    """Sanitized HTML with `convert` applied to its text nodes, sanitized again."""
+    return _sanitize(_TextNodes.convert(content_html, convert), policy)
+
+
+@cache
+def converter(opencc_config: str) -> Convert:
+    """One OpenCC converter per configuration, loaded once (loading its dictionaries takes
+    ~0.2 s; a conversion takes microseconds). Characters OpenCC could only write with a
+    rare Unicode extension that fonts lack (its "tofu risk" tables) are left as they are."""
+    import opencc  # imported here: a pass that publishes no variant never loads it
+
+    engine = opencc.OpenCC(opencc_config, include_tofu_risk_dictionaries=False)
+    convert: Convert = engine.convert
+    return convert
+
+
+def _convert_item(item: Item, v: Variant, convert: Convert, policy: HtmlPolicy) -> Item:
+    return replace(
+        item,
+        entry_id=variant_entry_id(item.entry_id, v.tag),
+        title=convert(item.title),
+        summary=convert(item.summary),
+        content_html=_converted_content(item.content_html, v.opencc_config, policy),
+        categories=tuple(dict.fromkeys(convert(c) for c in item.categories)),
+    )
+
+
+@lru_cache(maxsize=2048)
+def _converted_content(content_html: str, opencc_config: str, policy: HtmlPolicy) -> str:
+    """`convert_html`, remembered: an article is in several feeds of a variant (its source's,
+    the combined, derived ones) and in every pass's feeds, and re-sanitizing is most of the
+    cost of a conversion. Keyed by the content itself, so an edited article is converted anew."""
+    return convert_html(content_html, converter(opencc_config), policy)
+
+
+def _renamed_urls(meta: FeedMeta, name: str) -> dict[str, str]:
+    """The original's URLs with the file stem `meta.name` replaced by `name`."""
+    urls: dict[str, str] = {}
+    for fmt, url in meta.urls.items():
+        parts = urlsplit(url)
+        folder, _, file = parts.path.rpartition("/")
+        if not file.startswith(meta.name):
+            raise ValueError(f"cannot derive a variant URL from {url!r}: pass urls_for")
+        path = f"{folder}/{name}{file[len(meta.name) :]}"
+        urls[fmt] = urlunsplit(parts._replace(path=path))
+    return urls
+
+
+class _TextNodes(HTMLParser):
+    """Re-emits HTML token by token, converting text only.
+
+    Every start tag is copied from the input as written (`get_starttag_text`), so attribute
+    values (quoted, `>` inside them included) are never seen as text. Text arrives with its
+    character references decoded; it is converted and escaped again (`&`, `<`, `>`), so a
+    text that converts into markup stays text. Runs of text are joined before converting, so
+    a phrase is never split. Raw-text elements (script, style) and comments, declarations and
+    CDATA sections pass through unconverted; sanitized HTML holds none of them, and the
+    sanitizer that follows decides about them if it ever does.
+    """
+
+    def __init__(self, convert: Convert) -> None:
+        super().__init__(convert_charrefs=True)
+        self._convert = convert
+        self._out: list[str] = []
+        self._text: list[str] = []
+        self._raw_text_element: str | None = None
+
+    @classmethod
+    def convert(cls, content_html: str, convert: Convert) -> str:
+        parser = cls(convert)
+        parser.feed(content_html)
+        parser.close()
+        parser._flush()
+        return "".join(parser._out)
+
+    def _flush(self) -> None:
+        if self._text:
+            text = "".join(self._text)
+            self._text.clear()
+            if self._raw_text_element is not None:
+                self._out.append(text)
+            else:
+                self._out.append(html.escape(self._convert(text), quote=False))
+
+    def _emit(self, markup: str) -> None:
+        self._flush()
+        self._out.append(markup)
+
+    def handle_data(self, data: str) -> None:
+        self._text.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._emit(self.get_starttag_text() or "")
+        if tag in self.CDATA_CONTENT_ELEMENTS:
+            self._raw_text_element = tag
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._emit(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._emit(f"</{tag}>")
+        if tag == self._raw_text_element:
+            self._raw_text_element = None
+
+    def handle_comment(self, data: str) -> None:
+        self._emit(f"<!--{data}-->")
+
+    def handle_decl(self, decl: str) -> None:
+        self._emit(f"<!{decl}>")
+
+    def handle_pi(self, data: str) -> None:
+        self._emit(f"<?{data}>")
+
+    def unknown_decl(self, data: str) -> None:
+        self._emit(f"<![{data}]>")
+
+
+def _sanitize(content_html: str, policy: HtmlPolicy) -> str:
+    """The one call into refeed's sanitizer (whatever engine it runs)."""
+    return sanitize_html(content_html, policy)
