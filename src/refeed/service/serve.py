@@ -206,9 +206,10 @@ def make_app(
     hubs: Sequence[str] = (),
 ) -> Starlette:
     """The ASGI app serving the feeds in `out_dir`; `base_url` (ending in "/") is where they
-    are published, for the self links. Without `health`, /healthz says no passes run here."""
+    are published, for the self links. Without `health` and `metrics` (`refeed serve`), no
+    passes run here: /healthz says so, and /metrics has the HTTP counters only."""
     health = health or PassHealth(None)
-    metrics = metrics or Metrics()
+    metrics = metrics or Metrics(runs_passes=False)
     static = FeedFiles(out_dir, base_url, hubs)
 
     async def root(request: Request) -> Response:
