@@ -278,3 +278,31 @@ def test_root_is_index_html_when_refeed_wrote_one(tmp_path: Path, config: Config
             again = get(port, "/", {**coding, "If-None-Match": headers["etag"]})
             assert again[0] == 304
             assert again[1]["vary"] == "Accept-Encoding"
+
+
+def test_connections_are_accepted_with_nagle_off() -> None:
+    """With Nagle on, a keep-alive response's body waited for the client's delayed ACK of its
+    headers (~40 ms a request); asyncio turns it off only on sockets that name TCP."""
+    import asyncio
+    import socket
+
+    from refeed.service.serve import listen
+
+    async def accepted_nodelay() -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listen("127.0.0.1", 0))
+        async with server:
+            port = server.sockets[0].getsockname()[1]
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            result = await asyncio.wait_for(seen, 10)
+            writer.close()
+        return result
+
+    assert asyncio.run(accepted_nodelay()) != 0
