@@ -4,6 +4,7 @@ APScheduler runs the pass on an interval or a cron expression, one at a time
 (`max_instances=1`), coalescing missed runs, with a misfire grace time. A failed pass is logged
 and the next one runs. SIGTERM/SIGINT set a stop flag: the running pass stops between two
 files, commits what it did (its feeds are rendered by the next start), and the process exits 0.
+Each pass is recorded for `/healthz` (health.py) and `/metrics` (metrics.py).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ Clock = Callable[[], float]
 @dataclass(frozen=True)
 class _Pass:
     finished: float  # on the monotonic clock: ages survive wall-clock steps
-    finished_at: datetime
+    finished_at: float  # Unix time, for people
     ok: bool
     pending: int
 
@@ -40,9 +40,9 @@ class PassHealth:
         self._lock = threading.Lock()
 
     def record(self, ok: bool, pending: int = 0) -> None:
-        finished_at = datetime.fromtimestamp(self.wall(), UTC)
+        last = _Pass(self.clock(), self.wall(), ok, pending)
         with self._lock:
-            self._last = _Pass(self.clock(), finished_at, ok, pending)
+            self._last = last
 
     def check(self) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body)."""
@@ -61,9 +61,15 @@ class PassHealth:
         status = "failing" if not last.ok else "stale" if age > self.max_age else "ok"
         body |= {
             "status": status,
-            "last_pass": last.finished_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "last_pass": _iso(last.finished_at),
             "result": "ok" if last.ok else "failed",
             "age_seconds": round(age, 3),
             "pending": last.pending,
         }
         return (200 if status == "ok" else 503), body
+
+
+def _iso(unix_time: float) -> str:
+    return (
+        datetime.fromtimestamp(unix_time, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )

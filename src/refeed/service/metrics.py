@@ -77,16 +77,20 @@ class Metrics:
                               self.pending, self.feeds_written, self.feeds_removed, self.entries,
                               self.last_success):  # fmt: skip
                 r.unregister(collector)
-        for result in ("ok", "failed", "stopped"):
-            self.passes.labels(result)  # present from the start: rate() needs a zero
-        for change in ("new", "changed", "removed", "renamed", "rejected"):
-            self.files.labels(change)
+        # every label present from the start (rate() needs the zero), bound once: a pass
+        # records in microseconds
+        self._passes = {
+            result: self.passes.labels(result) for result in ("ok", "failed", "stopped")
+        }
+        self._files = {
+            c: self.files.labels(c) for c in ("new", "changed", "removed", "renamed", "rejected")
+        }
 
     def record_pass(
         self, report: PassReport, feed_entries: Mapping[str, int] | None = None
     ) -> None:
         """A pass that finished; `feed_entries` when the pass changed the feeds."""
-        self.passes.labels("stopped" if report.stopped else "ok").inc()
+        self._passes["stopped" if report.stopped else "ok"].inc()
         self.pass_seconds.observe(report.seconds)
         self.files_seen.inc(report.seen)
         for change, count in (
@@ -96,10 +100,13 @@ class Metrics:
             ("renamed", report.renamed),
             ("rejected", len(report.rejected)),
         ):
-            self.files.labels(change).inc(count)
+            if count:
+                self._files[change].inc(count)
         self.pending.set(report.pending)
-        self.feeds_written.inc(len(report.written))
-        self.feeds_removed.inc(len(report.deleted))
+        if report.written:
+            self.feeds_written.inc(len(report.written))
+        if report.deleted:
+            self.feeds_removed.inc(len(report.deleted))
         if feed_entries is not None:
             for gone in self._feeds - set(feed_entries):
                 self.entries.remove(gone)
@@ -110,7 +117,7 @@ class Metrics:
             self.last_success.set(time.time())
 
     def record_failure(self, seconds: float) -> None:
-        self.passes.labels("failed").inc()
+        self._passes["failed"].inc()
         self.pass_seconds.observe(seconds)
 
     def record_request(self, feed: str | None, code: int) -> None:
