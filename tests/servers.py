@@ -7,17 +7,23 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from refeed.service.serve import listen, serve_socket
+from refeed.service.serve import listen, make_app, serve_socket
 
 
 @contextmanager
-def running_server(out_dir: Path, max_age: int = 30) -> Iterator[int]:
-    """Serve `out_dir` on a free loopback port; yields the port; stops on exit."""
+def running_server(out_dir: Path, max_age: int = 30, **app_options: Any) -> Iterator[int]:
+    """Serve `out_dir` on a free loopback port; yields the port; stops on exit.
+
+    `app_options` go to make_app (health, metrics, hubs, base_url); base_url defaults to
+    this server's own address."""
     sock = listen("127.0.0.1", 0)
     port = sock.getsockname()[1]
+    app_options.setdefault("base_url", f"http://127.0.0.1:{port}/")
+    app = make_app(out_dir, max_age, **app_options)
     stop = threading.Event()
-    thread = threading.Thread(target=serve_socket, args=(out_dir, sock, max_age, stop), daemon=True)
+    thread = threading.Thread(target=serve_socket, args=(app, sock, stop), daemon=True)
     thread.start()
     try:
         yield port

@@ -157,7 +157,8 @@ def serve_command(**options: Any) -> None:
     config = _load(options)
     run = config.run
     max_age = cache_seconds(run.cron, run.interval_seconds)
-    serve(config.paths.out, run.host, run.port, max_age, stop_on_signals())
+    serve(config.paths.out, run.host, run.port, max_age, stop_on_signals(),
+          base_url=config.base_url)  # fmt: skip
 
 
 @cli.command("status")

@@ -78,6 +78,7 @@ class RunSettings:
     jobs: int = 0  # worker processes for large passes; 0: one per core
     watch: bool = True  # change notifications: a daemon pass looks only at what changed
     full_scan_seconds: float = 600.0  # ...and still stats every file this often
+    health_max_age_seconds: float = 0.0  # /healthz: 503 past this; 0: 3 passes' time, >= 60 s
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,8 @@ class _Reader:
         d = RunSettings()
         number = (int, float)
         values: dict[str, Any] = {}
-        for key in ("interval_seconds", "settle_seconds", "lock_wait_seconds", "full_scan_seconds"):
+        for key in ("interval_seconds", "settle_seconds", "lock_wait_seconds", "full_scan_seconds",
+                    "health_max_age_seconds"):  # fmt: skip
             value = t.get(key, getattr(d, key))
             if isinstance(value, bool) or not isinstance(value, number) or value < 0:
                 raise self.fail(f"run.{key}", f"must be a number of seconds, not {value!r}")

@@ -4,6 +4,7 @@ APScheduler runs the pass on an interval or a cron expression, one at a time
 (`max_instances=1`), coalescing missed runs, with a misfire grace time. A failed pass is logged
 and the next one runs. SIGTERM/SIGINT set a stop flag: the running pass stops between two
 files, commits what it did (its feeds are rendered by the next start), and the process exits 0.
+Each pass is recorded for `/healthz` (health.py) and `/metrics` (metrics.py).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from refeed.config import Config
-from refeed.pipeline import run_pass
+from refeed.config import COMBINED_NAME, Config, RunSettings
+from refeed.pipeline import PassReport, run_pass
+from refeed.service.health import PassHealth
+from refeed.service.metrics import Metrics
 from refeed.service.watch import SeedWatcher
 from refeed.service.websub import deliver_pings, topic_urls
 from refeed.state.store import Store, open_store
@@ -54,6 +57,9 @@ class Daemon:
             self.watcher = SeedWatcher(self.config.paths.seeds)
         self.settling: set[str] = set()  # files a pass found too fresh: look again next time
         self.last_full_scan = -math.inf
+        self.health = PassHealth(health_max_age(self.config.run))  # what /healthz answers
+        self.metrics = Metrics()  # what /metrics answers
+        self.entries_counted = False
         self.scheduler = BackgroundScheduler(timezone=UTC)
         run = self.config.run
         self.scheduler.add_job(
@@ -108,14 +114,30 @@ class Daemon:
             pings = deliver_pings(self.store, cfg.websub, topics, self.clock(), budget=budget)
             if pings.active:
                 log.info("%s", pings.log_line())
+
+            self._record(report)
         except Exception:
             log.exception("pass failed; the next one runs as scheduled")
+            self.health.record(ok=False)
+            self.metrics.record_failure(time.monotonic() - started)
             self.last_full_scan = -math.inf  # what this pass was told is lost: scan it all
             if self.store is not None:  # start the next pass from a fresh connection
                 self.store.close()
                 self.store = None
         finally:
             self.passes += 1
+
+    def _record(self, report: PassReport) -> None:
+        """Health and metrics after a pass. Entries per feed are counted only when the feeds
+        changed, so an idle pass stays a stat loop."""
+        assert self.store is not None
+        entries = None
+        if report.written or report.deleted or not self.entries_counted:
+            entries = feed_entries(self.store, self.config)
+            self.entries_counted = True
+        self.metrics.record_pass(report, entries)
+        if not report.stopped:
+            self.health.record(ok=True, pending=report.pending)
 
     def _changed_since_last_pass(self, now: float) -> set[str] | None:
         """The names to look at, or None for a scan of every file (first pass, watcher
@@ -124,6 +146,23 @@ class Daemon:
         if changed is None or now - self.last_full_scan >= self.config.run.full_scan_seconds:
             return None
         return changed | self.settling
+
+
+def feed_entries(store: Store, config: Config) -> dict[str, int]:
+    """Entries each feed publishes (by feed name), as the state stands."""
+    stats = store.source_stats()
+    entries = {s.source: min(s.entries, config.max_entries) for s in stats}
+    if stats:
+        entries[COMBINED_NAME] = min(sum(s.entries for s in stats), config.max_entries)
+    return entries
+
+
+def health_max_age(run: RunSettings) -> float:
+    """How old the last pass may be before /healthz says 503: the configured age, else the
+    time of three passes (at least a minute, so one slow pass is not an outage)."""
+    if run.health_max_age_seconds > 0:
+        return run.health_max_age_seconds
+    return max(60.0, 3.0 * cache_seconds(run.cron, run.interval_seconds))
 
 
 def make_trigger(cron: str | None, interval_seconds: float) -> BaseTrigger:
@@ -167,7 +206,10 @@ def run_daemon(config: Config, *, serve: bool, full_first: bool = False) -> None
 
             run = config.run
             max_age = cache_seconds(run.cron, run.interval_seconds)
-            serve_http(config.paths.out, run.host, run.port, max_age, daemon.stopping)
+            serve_http(
+                config.paths.out, run.host, run.port, max_age, daemon.stopping,
+                base_url=config.base_url, health=daemon.health, metrics=daemon.metrics,
+            )  # fmt: skip
         else:
             while not daemon.stopping.wait(3600):
                 pass

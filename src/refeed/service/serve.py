@@ -1,48 +1,77 @@
-"""Serving feeds/ over HTTP: Starlette's static files under uvicorn, nothing hand-written
-below the HTTP layer. Starlette resolves paths (refusing any, symlinks included, that lead out
-of the folder), picks media types and answers If-None-Match/If-Modified-Since with 304; this
-module adds gzip, Cache-Control, the listing at `/`, and one fix: a response is built from a
-single snapshot of the file (see FeedFiles), because refeed replaces feeds while serving them.
+"""Serving feeds/ over HTTP: Starlette's static files under uvicorn.
+
+Starlette resolves paths (refusing any, symlinks included, that lead out of the folder); this
+module decides what may be served (only the file kinds refeed writes, never a dot-file such as
+refeed's own temporaries), with which media type (output/formats.py, charset included), and
+builds each response from one snapshot of the file (see FeedFiles), because refeed replaces
+feeds while serving them. `Representations` then picks the content coding and answers
+conditional requests for the representation actually chosen (negotiation.py has the rules).
+`/` is index.html when the folder has one, else a listing; `/healthz` and `/metrics` watch
+the daemon.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
+import json
 import logging
-import mimetypes
 import os
 import socket
 import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import NotModifiedResponse, StaticFiles
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from refeed.output.formats import media_type_for
+from refeed.service.folder import feed_links, listing_page, servable
+from refeed.service.health import PassHealth
+from refeed.service.metrics import Metrics
+from refeed.service.negotiation import (
+    accepts_gzip,
+    coded_etag,
+    gzip_bytes,
+    not_modified,
+)
+
 log = logging.getLogger(__name__)
-FEED_TYPES = {".atom": "application/atom+xml", ".rss": "application/rss+xml",
-              ".xml": "application/xml"}  # fmt: skip
-for _suffix, _type in FEED_TYPES.items():
-    mimetypes.add_type(_type, _suffix)
+GZIP_MIN_BYTES = 500  # below this, gzip's header costs more than it saves
+INDEX = "index.html"
+SERVED = "refeed.served"  # scope key: the feeds-folder file (or page) a request was answered with
+JSON_TYPE = "application/json; charset=utf-8"
+NO_STORE = {"cache-control": "no-store"}  # health and metrics are read fresh every time
+# What a 304 carries of the 200 it stands for (RFC 9110 15.4.5); Cache-Control is added later.
+NOT_MODIFIED_HEADERS = ("cache-control", "content-location", "date", "etag", "expires", "vary")
 
 
 class FeedFiles(StaticFiles):
-    """StaticFiles whose responses come from one open file: length, body and validators agree.
+    """StaticFiles serving only what `servable` allows, each response from one open file.
 
     Starlette's FileResponse takes Content-Length from a stat() and then opens the path again;
     when refeed atomically replaces the feed in between, the client gets a truncated response.
     Feeds are small (capped), so the body is read once, and the ETag is its content hash.
     """
+
+    def __init__(self, out_dir: Path, base_url: str, hubs: Sequence[str] = ()) -> None:
+        super().__init__(directory=out_dir, check_dir=False, follow_symlink=False)
+        self.base_url, self.hubs = base_url, tuple(hubs)
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if not servable(path):
+            return "", None
+        return super().lookup_path(path)
 
     def file_response(
         self, full_path: Any, stat_result: os.stat_result, scope: Scope, status_code: int = 200
@@ -52,18 +81,84 @@ class FeedFiles(StaticFiles):
                 snapshot = os.fstat(f.fileno())
                 body = f.read()
         except FileNotFoundError:
-            return PlainTextResponse("Not Found", status_code=404)
-        media_type = mimetypes.guess_type(str(full_path))[0] or "application/octet-stream"
+            raise HTTPException(status_code=404) from None
+        name = Path(full_path).name
+        scope[SERVED] = name  # for CountRequests: the file, however the path was spelled
         etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
         headers = {"etag": etag, "last-modified": formatdate(snapshot.st_mtime, usegmt=True)}
-        response = Response(body, status_code, headers=headers, media_type=media_type)
-        if self.is_not_modified(response.headers, Headers(scope=scope)):
-            return NotModifiedResponse(response.headers)
-        return response
+        if links := feed_links(self.base_url, name, self.hubs):
+            headers["link"] = links
+        return Response(body, status_code, headers=headers, media_type=media_type_for(name))
+
+
+class Representations:
+    """Chooses gzip or identity for each 200 and then answers conditional requests for the
+    representation chosen: the gzip body has its own ETag (`"<hash>-gzip"`), both carry
+    `Vary: Accept-Encoding`, and a 304 carries the headers its 200 would have had. Compressed
+    feeds are kept by ETag, so a polled feed is compressed once per change."""
+
+    def __init__(self, app: ASGIApp, cache_size: int = 64) -> None:
+        self.app, self.cache_size = app, cache_size
+        self.compressed: OrderedDict[str, bytes] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Headers(scope=scope)
+        start: Message | None = None
+
+        async def represent(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message  # held until the body shows what can be done with it
+                return
+            if start is not None:
+                held, start = start, None
+                if message["type"] == "http.response.body" and not message.get("more_body"):
+                    message["body"] = self._choose(held, message.get("body", b""), request)
+                await send(held)  # (a stream is sent as it is)
+            await send(message)
+
+        await self.app(scope, receive, represent)
+
+    def _choose(self, start: Message, body: bytes, request: Headers) -> bytes:
+        """Rewrites `start` in place for the chosen representation; returns the body to send."""
+        headers = MutableHeaders(raw=start.setdefault("headers", []))
+        if start["status"] != 200 or "content-encoding" in headers:
+            return body
+        headers.add_vary_header("Accept-Encoding")
+        etag = headers.get("etag")
+        if accepts_gzip(request.get("accept-encoding")) and len(body) >= GZIP_MIN_BYTES:
+            body = self._gzip(body, etag)
+            headers["content-encoding"] = "gzip"
+            if etag is not None:
+                etag = headers["etag"] = coded_etag(etag, "gzip")
+        headers["content-length"] = str(len(body))
+        if etag is None and "last-modified" not in headers:
+            return body
+        preconditions = (request.get("if-none-match"), request.get("if-modified-since"))
+        if not_modified(etag, headers.get("last-modified"), *preconditions):
+            kept = [(k, v) for k, v in start["headers"] if k.decode() in NOT_MODIFIED_HEADERS]
+            start["status"], start["headers"] = 304, kept
+            return b""
+        return body
+
+    def _gzip(self, body: bytes, etag: str | None) -> bytes:
+        if etag is None:
+            return gzip_bytes(body)
+        if (cached := self.compressed.get(etag)) is not None:
+            self.compressed.move_to_end(etag)
+            return cached
+        coded = self.compressed[etag] = gzip_bytes(body)
+        while len(self.compressed) > self.cache_size:
+            self.compressed.popitem(last=False)
+        return coded
 
 
 class CacheControl:
-    """Adds `Cache-Control: max-age=N` to every response: readers poll no faster than refeed."""
+    """Adds `Cache-Control: public, max-age=N` to every response that has none: readers poll
+    no faster than refeed writes."""
 
     def __init__(self, app: ASGIApp, max_age: int) -> None:
         self.app, self.value = app, f"public, max-age={max_age}".encode()
@@ -71,46 +166,83 @@ class CacheControl:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"].append((b"cache-control", self.value))
+                headers = message.setdefault("headers", [])
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", self.value))
             await send(message)
 
         await self.app(scope, receive, with_header if scope["type"] == "http" else send)
 
 
-def make_app(out_dir: Path, max_age: int) -> Starlette:
-    """The ASGI app serving the feeds in `out_dir`."""
+class CountRequests:
+    """Counts every answered request by file and status. Only a file that was served (200,
+    304) is named, so the label values are bounded by the folder, not by what clients ask."""
 
-    async def listing(request: Request) -> HTMLResponse:
-        names = _servable_feeds(out_dir)
-        links = "".join(f'<li><a href="{html.escape(n)}">{html.escape(n)}</a></li>' for n in names)
-        alternates = "".join(
-            f'<link rel="alternate" type="{FEED_TYPES[Path(n).suffix]}" href="{html.escape(n)}">'
-            for n in names
-        )
-        page = (
-            '<!doctype html><html><head><meta charset="utf-8"><title>refeed</title>'
-            f"{alternates}</head><body><h1>Feeds</h1><ul>{links}</ul></body></html>"
-        )
-        return HTMLResponse(page)
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
 
-    static = FeedFiles(directory=out_dir, check_dir=False, follow_symlink=False)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                served = scope.get(SERVED) if status in (200, 304) else None
+                self.metrics.record_request(served, status)
+            await send(message)
+
+        await self.app(scope, receive, counted)
+
+
+def make_app(
+    out_dir: Path,
+    max_age: int,
+    base_url: str,
+    *,
+    health: PassHealth | None = None,
+    metrics: Metrics | None = None,
+    hubs: Sequence[str] = (),
+) -> Starlette:
+    """The ASGI app serving the feeds in `out_dir`; `base_url` (ending in "/") is where they
+    are published, for the self links. Without `health` and `metrics` (`refeed serve`), no
+    passes run here: /healthz says so, and /metrics has the HTTP counters only."""
+    health = health or PassHealth(None)
+    metrics = metrics or Metrics(runs_passes=False)
+    static = FeedFiles(out_dir, base_url, hubs)
+
+    async def root(request: Request) -> Response:
+        try:
+            return await static.get_response(INDEX, request.scope)
+        except HTTPException as exc:
+            if exc.status_code != 404:
+                raise
+        request.scope[SERVED] = "/"
+        return HTMLResponse(listing_page(out_dir))
+
+    async def healthz(request: Request) -> Response:
+        status, body = health.check()
+        text = json.dumps(body, sort_keys=True) + "\n"
+        return Response(text, status, headers=NO_STORE, media_type=JSON_TYPE)
+
+    async def metrics_page(request: Request) -> Response:
+        body, media_type = metrics.exposition(request.headers.get("accept", ""))
+        return Response(body, headers=NO_STORE, media_type=media_type)
+
+    get = ["GET", "HEAD"]
     return Starlette(
-        routes=[Route("/", listing, methods=["GET", "HEAD"]), Mount("/", app=static)],
-        middleware=[
-            Middleware(CacheControl, max_age=max_age),
-            Middleware(GZipMiddleware, minimum_size=500),
+        routes=[
+            Route("/healthz", healthz, methods=get),
+            Route("/metrics", metrics_page, methods=get),
+            Route("/", root, methods=get),
+            Mount("/", app=static),
         ],
-    )
-
-
-def _servable_feeds(out_dir: Path) -> list[str]:
-    """Feed files in `out_dir` that the static files app will serve (no links leading out)."""
-    root = out_dir.resolve()
-    return sorted(
-        p.name
-        for p in out_dir.glob("*")
-        if p.suffix in FEED_TYPES and p.is_file() and p.resolve().parent == root
+        middleware=[
+            Middleware(CountRequests, metrics=metrics),
+            Middleware(CacheControl, max_age=max_age),
+            Middleware(Representations),
+        ],
     )
 
 
@@ -129,27 +261,39 @@ class _Server(uvicorn.Server):
 def listen(host: str, port: int) -> socket.socket:
     """A listening socket; port 0 picks a free port (read it with getsockname())."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not left 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets
+    # that say so, and with Nagle on, a keep-alive response waited ~40 ms for the client's
+    # delayed ACK of its headers.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
     return sock
 
 
-def serve(out_dir: Path, host: str, port: int, max_age: int, stop: threading.Event) -> None:
+def serve(
+    out_dir: Path,
+    host: str,
+    port: int,
+    max_age: int,
+    stop: threading.Event,
+    *,
+    base_url: str,
+    health: PassHealth | None = None,
+    metrics: Metrics | None = None,
+) -> None:
     """Serve until SIGTERM/SIGINT (or `stop` is set), saying where on stderr."""
     sock = listen(host, port)
     bound = sock.getsockname()
     shown = f"[{bound[0]}]" if sock.family == socket.AF_INET6 else bound[0]
     log.warning("serving %s on http://%s:%d/", out_dir, shown, bound[1])
-    serve_socket(out_dir, sock, max_age, stop)
+    app = make_app(out_dir, max_age, base_url, health=health, metrics=metrics)
+    serve_socket(app, sock, stop)
 
 
-def serve_socket(out_dir: Path, sock: socket.socket, max_age: int, stop: threading.Event) -> None:
-    """Serve the feeds in `out_dir` on an open socket until `stop` is set or a signal comes."""
-    config = uvicorn.Config(
-        make_app(out_dir, max_age), log_level="warning", access_log=False, lifespan="off"
-    )
+def serve_socket(app: ASGIApp, sock: socket.socket, stop: threading.Event) -> None:
+    """Serve `app` on an open socket until `stop` is set or a signal comes."""
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = _Server(config, stop)
     watcher = threading.Thread(target=_exit_when_set, args=(server, stop), daemon=True)
     watcher.start()
