@@ -114,7 +114,6 @@ class Daemon:
             pings = deliver_pings(self.store, cfg.websub, topics, self.clock(), budget=budget)
             if pings.active:
                 log.info("%s", pings.log_line())
-
             self._record(report)
         except Exception:
             log.exception("pass failed; the next one runs as scheduled")
