@@ -197,3 +197,32 @@ def test_empty_seed_folder_writes_nothing(tmp_path: Path, config: Config) -> Non
     assert report.seen == 0
     assert report.written == []
     assert not (tmp_path / "feeds").exists()
+
+
+def test_presentation_edit_rerenders_without_reingesting(tmp_path: Path, config: Config) -> None:
+    """A subtitle, title, icon or author is read at render time: editing it must not re-clean
+    the archive (at 50k files that is minutes), only re-render the feeds."""
+    out = tmp_path / "feeds"
+    build(VALID_SEEDS, out, config, NOW)
+    rfi = config.sources[0]
+    edited = replace(
+        rfi, subtitle="新的副标题", title="RFI 新标题", icon="https://www.rfi.fr/new.ico"
+    )
+    config = replace(config, sources=(edited, *config.sources[1:]))
+    report = build(VALID_SEEDS, out, config, NOW)
+    assert (report.new, report.changed) == (0, 0)
+    assert "rfi-cn.atom" in report.written
+    feed = feedparser.parse(out / "rfi-cn.atom").feed
+    assert (feed.subtitle, feed.title, feed.icon) == (
+        "新的副标题",
+        "RFI 新标题",
+        "https://www.rfi.fr/new.ico",
+    )
+
+
+def test_routing_edit_reingests(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "feeds"
+    first = build(VALID_SEEDS, out, config, NOW)
+    rfi = replace(config.sources[0], section_from_path=False)
+    report = build(VALID_SEEDS, out, replace(config, sources=(rfi, *config.sources[1:])), NOW)
+    assert report.new == first.new  # what ingesting stored depends on it: all again

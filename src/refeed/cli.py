@@ -20,7 +20,8 @@ import click
 from refeed import __version__
 from refeed.config import DEFAULT_CONFIG_PATH, Config, load_config
 from refeed.errors import ConfigError, LockedError
-from refeed.pipeline import PassReport, Progress, feed_counts, run_pass
+from refeed.output.feeds import feed_counts
+from refeed.pipeline import PassReport, Progress, run_pass
 from refeed.service.lock import state_lock
 from refeed.state.store import Store, open_store
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from refeed.errors import ConfigError
 from refeed.ingest.policy import HtmlPolicy, default_policy
 from refeed.ingest.urls import is_web_url
+from refeed.output.formats import FEED_FORMATS
 
 DEFAULT_CONFIG_PATH = Path("config/refeed.toml")
 COMBINED_NAME = "all"
@@ -41,6 +42,11 @@ class SourceRule:
     author: str | None = None
     section_from_path: bool = False
 
+    def routing(self) -> tuple[object, ...]:
+        """What decides which articles are this source's and what ingesting stores for them;
+        the rest is presentation, read when feeds are rendered."""
+        return (self.name, self.match, self.section_from_path)
+
 
 @dataclass(frozen=True)
 class CombinedFeed:
@@ -51,6 +57,13 @@ class CombinedFeed:
     author: str = "refeed"
     icon: str | None = None
     language: str | None = None
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What is published: the feed formats every feed is written in."""
+
+    formats: tuple[str, ...] = ("atom",)
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class Config:
     combined: CombinedFeed = CombinedFeed()
     sources: tuple[SourceRule, ...] = ()
     policy: HtmlPolicy = field(default_factory=default_policy)
+    outputs: Outputs = Outputs()
     paths: Paths = Paths()
     run: RunSettings = RunSettings()
 
@@ -169,6 +183,7 @@ class _Reader:
                 "combined",
                 "policy",
                 "sources",
+                "outputs",
                 "paths",
                 "run",
             },
@@ -202,9 +217,21 @@ class _Reader:
             combined=self.combined(top.get("combined", {})),
             sources=sources,
             policy=self.policy(top.get("policy", {})),
+            outputs=self.outputs(top.get("outputs", {})),
             paths=self.paths(top.get("paths", {})),
             run=self.run(top.get("run", {})),
         )
+
+    def outputs(self, raw: Any) -> Outputs:
+        t = self.table(raw, "outputs", {"formats"})
+        formats = self.strings(t, "outputs", "formats") if "formats" in t else Outputs.formats
+        for name in formats:
+            if name not in FEED_FORMATS:
+                known = ", ".join(FEED_FORMATS)
+                raise self.fail("outputs.formats", f"{name!r} is not a format (known: {known})")
+        if not formats:
+            raise self.fail("outputs.formats", "must name at least one format")
+        return Outputs(tuple(dict.fromkeys(formats)))
 
     def paths(self, raw: Any) -> Paths:
         t = self.table(raw, "paths", {"seeds", "out", "state"})

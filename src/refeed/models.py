@@ -74,21 +74,6 @@ class StoredEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class FeedInfo:
-    """What a feed says about itself: a configured or derived source, or the combined feed."""
-
-    name: str
-    feed_id: str
-    title: str
-    self_url: str
-    homepage: str
-    author: str
-    subtitle: str | None = None
-    language: str | None = None
-    icon: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Rejection:
     """A seed file that was not published, and why (shown to the user verbatim)."""
 
