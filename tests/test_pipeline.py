@@ -226,3 +226,31 @@ def test_routing_edit_reingests(tmp_path: Path, config: Config) -> None:
     rfi = replace(config.sources[0], section_from_path=False)
     report = build(VALID_SEEDS, out, replace(config, sources=(rfi, *config.sources[1:])), NOW)
     assert report.new == first.new  # what ingesting stored depends on it: all again
+
+
+def test_every_combined_entry_names_its_author(built: Path) -> None:
+    """Of 14 clients only 2 inherit an author through atom:source: each entry names its own,
+    its byline or else its source feed's author, and atom:source stays complete."""
+    sources = {
+        p.name: etree.parse(str(p)).getroot() for p in built.glob("*.atom") if p.name != "all.atom"
+    }
+    by_id = {s.findtext(f"{A}id"): s for s in sources.values()}
+    root = etree.parse(str(built / "all.atom")).getroot()
+    for entry in root.iter(f"{A}entry"):
+        source = entry.find(f"{A}source")
+        assert source is not None
+        feed = by_id[source.findtext(f"{A}id")]
+        for tag in ("id", "title", "updated", "author/" + A + "name"):
+            assert source.findtext(A + tag) == feed.findtext(A + tag), tag
+        assert {(ln.get("rel"), ln.get("href")) for ln in source.iter(f"{A}link")} == {
+            (ln.get("rel"), ln.get("href")) for ln in feed.findall(f"{A}link")
+        }
+        names = [a.findtext(f"{A}name") for a in entry.findall(f"{A}author")]
+        own = next(
+            e for e in feed.iter(f"{A}entry") if e.findtext(f"{A}id") == entry.findtext(f"{A}id")
+        )
+        byline = [a.findtext(f"{A}name") for a in own.findall(f"{A}author")]
+        assert names == (byline or [feed.findtext(f"{A}author/{A}name")])
+    parsed = feedparser.parse(built / "all.atom")
+    assert all(e.get("author") for e in parsed.entries)
+    assert {e.author for e in parsed.entries} != {parsed.feed.author}  # not the feed's own

@@ -147,6 +147,9 @@ class FeedBuilder:
             known = self.source(entry.source)
             if known is not None:
                 source, source_updated = known
+                # Most clients do not inherit an author through atom:source (RFC 4287
+                # 4.2.1): in a feed that merges sources, each entry names its own.
+                authors = authors or (source.author,)
         return Item(
             entry_id=a.entry_id,
             url=url,
