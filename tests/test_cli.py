@@ -131,7 +131,7 @@ def test_default_paths_use_the_bundled_config(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "feeds").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "feeds").glob("*.atom")) == [
         "all.atom",
         "nytimes-cn.atom",
         "rfi-cn.atom",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 from dataclasses import replace
 from datetime import timedelta
@@ -16,6 +17,8 @@ from refeed.config import Config
 
 from .conftest import GOLDEN, INVALID_SEEDS, NOW, VALID_SEEDS, build
 from .feedcheck import A, feed_problems
+from .jsonfeedcheck import json_feed_problems
+from .rsscheck import rss_problems
 
 
 @pytest.fixture
@@ -31,7 +34,7 @@ def feed_files(folder: Path) -> list[str]:
 
 def test_golden_feeds(built: Path, update_golden: bool) -> None:
     if update_golden:
-        for old in GOLDEN.glob("*.atom"):
+        for old in GOLDEN.iterdir():
             old.unlink()
         for new in built.iterdir():
             (GOLDEN / new.name).write_bytes(new.read_bytes())
@@ -42,18 +45,19 @@ def test_golden_feeds(built: Path, update_golden: bool) -> None:
 
 def test_golden_feeds_are_valid() -> None:
     """The golden files themselves pass every check (so a wrong golden cannot be blessed)."""
-    for path in sorted(GOLDEN.glob("*.atom")):
-        assert feed_problems(path) == [], path.name
+    for path in sorted(GOLDEN.iterdir()):
+        assert problems_of(path) == [], path.name
+
+
+def problems_of(path: Path) -> list[str]:
+    """The checks for a feed file of any format refeed writes."""
+    checks = {".atom": feed_problems, ".rss": rss_problems, ".json": json_feed_problems}
+    return checks[path.suffix](path)
 
 
 def test_expected_feeds_and_sources(built: Path) -> None:
-    assert feed_files(built) == [
-        "all.atom",
-        "en.example.org.atom",
-        "example.com.atom",
-        "nytimes-cn.atom",
-        "rfi-cn.atom",
-    ]
+    names = ["all", "en.example.org", "example.com", "nytimes-cn", "rfi-cn"]
+    assert feed_files(built) == sorted(f"{n}.{x}" for n in names for x in ("atom", "rss", "json"))
     all_feed = feedparser.parse(built / "all.atom")
     assert len(all_feed.entries) == 14  # 15 valid files, one duplicate URL
     rfi = feedparser.parse(built / "rfi-cn.atom")
@@ -115,7 +119,7 @@ def test_duplicate_url_newest_wins_earliest_published(built: Path) -> None:
 
 
 def test_feed_updated_is_newest_entry_and_entries_newest_first(built: Path) -> None:
-    for path in built.iterdir():
+    for path in built.glob("*.atom"):
         root = etree.parse(str(path)).getroot()
         times = [e.findtext(f"{A}updated", "") for e in root.iter(f"{A}entry")]
         assert times == sorted(times, reverse=True)
@@ -135,7 +139,7 @@ def test_markup_like_title_is_escaped_html(built: Path) -> None:
 
 def test_every_feed_passes_the_checks(built: Path) -> None:
     for path in sorted(built.iterdir()):
-        assert feed_problems(path) == [], path.name
+        assert problems_of(path) == [], path.name
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path, config: Config) -> None:
@@ -188,7 +192,8 @@ def test_bad_files_cost_only_themselves(tmp_path: Path, config: Config) -> None:
 def test_entries_are_capped(tmp_path: Path, config: Config) -> None:
     out = tmp_path / "feeds"
     build(VALID_SEEDS, out, replace(config, max_entries=3), NOW)
-    assert all(len(feedparser.parse(p).entries) <= 3 for p in out.iterdir())
+    assert all(len(feedparser.parse(p).entries) <= 3 for p in out.glob("*.[ar]*"))
+    assert all(len(json.loads(p.read_bytes())["items"]) <= 3 for p in out.glob("*.json"))
 
 
 def test_empty_seed_folder_writes_nothing(tmp_path: Path, config: Config) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 from refeed.errors import ConfigError
 from refeed.ingest.policy import HtmlPolicy, default_policy
 from refeed.ingest.urls import is_web_url
-from refeed.output.formats import FEED_FORMATS
+from refeed.output.formats import DEFAULT_FORMATS, FEED_FORMATS
 
 DEFAULT_CONFIG_PATH = Path("config/refeed.toml")
 COMBINED_NAME = "all"
@@ -41,11 +42,12 @@ class SourceRule:
     icon: str | None = None
     author: str | None = None
     section_from_path: bool = False
+    timezone: str | None = None  # IANA zone of dates the pages write without an offset
 
     def routing(self) -> tuple[object, ...]:
         """What decides which articles are this source's and what ingesting stores for them;
         the rest is presentation, read when feeds are rendered."""
-        return (self.name, self.match, self.section_from_path)
+        return (self.name, self.match, self.section_from_path, self.timezone)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class CombinedFeed:
 class Outputs:
     """What is published: the feed formats every feed is written in."""
 
-    formats: tuple[str, ...] = ("atom",)
+    formats: tuple[str, ...] = DEFAULT_FORMATS
 
 
 @dataclass(frozen=True)
@@ -292,7 +294,7 @@ class _Reader:
             key,
             {
                 "name", "title", "subtitle", "homepage", "match", "language", "icon", "author",
-                "section_from_path",
+                "section_from_path", "timezone",
             },
         )  # fmt: skip
         for required in ("name", "title", "homepage", "match"):
@@ -316,6 +318,7 @@ class _Reader:
             icon=self.checked(t, key, "icon", _web_url),
             author=self.get(t, key, "author", str, None) or None,
             section_from_path=self.get(t, key, "section_from_path", bool, False),
+            timezone=self.checked(t, key, "timezone", _zone),
         )
 
     def match_rule(self, value: str, key: str) -> tuple[str, str]:
@@ -362,6 +365,14 @@ def _nonempty(reader: _Reader, raw: dict[str, Any], prefix: str, key: str, defau
 
 def _web_url(value: str) -> str | None:
     return None if is_web_url(value) else f"{value!r} is not an absolute http(s) URL"
+
+
+def _zone(value: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return f'{value!r} is not an IANA time zone (e.g. "Asia/Shanghai")'
+    return None
 
 
 def _language(value: str) -> str | None:

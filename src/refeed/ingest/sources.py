@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
+import zoneinfo
+from datetime import tzinfo
 from urllib.parse import unquote, urlsplit
 
 from refeed.config import COMBINED_NAME, Config, SourceRule
@@ -51,6 +53,13 @@ class SourceResolver:
             if host == rule_host and _path_has_prefix(path, prefix):
                 return rule
         return None
+
+    def zone_for(self, url: str) -> tzinfo | None:
+        """The time zone of dates written without an offset on `url`'s pages, if configured."""
+        rule = self._rule_for(url)
+        if rule is None or rule.timezone is None:
+            return None
+        return zoneinfo.ZoneInfo(rule.timezone)
 
     def url_categories(self, url: str) -> tuple[str, ...]:
         """The section named by the URL path, for sources with `section_from_path`.

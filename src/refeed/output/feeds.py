@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from refeed.config import COMBINED_NAME, Config
 from refeed.ingest.urls import is_web_url
-from refeed.models import StoredEntry
+from refeed.models import Media, StoredEntry
 from refeed.output.formats import FEED_FORMATS, FEED_PAGE
 from refeed.output.model import Feed, FeedMeta, Item
 from refeed.state.store import Store
@@ -160,9 +160,15 @@ class FeedBuilder:
             updated=entry.updated,
             authors=authors,
             categories=entry.categories,
+            image=_judged_media(a.image),
+            enclosures=tuple(m for m in map(_judged_media, a.enclosures) if m),
             source=source,
             source_updated=source_updated,
         )
+
+
+def _judged_media(media: Media | None) -> Media | None:
+    return media if media is not None and judged_url(media.url) else None
 
 
 @dataclass(frozen=True, slots=True)
