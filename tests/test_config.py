@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from refeed.config import Config, load_config
+from refeed.config import Config, load_config, reference
 from refeed.errors import ConfigError
 
 BUNDLED = Path(__file__).parents[1] / "config" / "refeed.toml"
@@ -160,3 +160,23 @@ def test_outputs_default_to_every_format(tmp_path: Path) -> None:
 def test_source_timezone_is_read(tmp_path: Path) -> None:
     config = load_config(BUNDLED)
     assert [s.timezone for s in config.sources] == [None, "Asia/Shanghai"]
+
+
+def test_every_key_is_in_the_readme() -> None:
+    """Keys are declared once, in config.py; the README's reference must name each of them."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration") : readme.index("## Outputs")]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    missing = []
+    for key, _default, help_text in reference():
+        table, _, name = key.rpartition(".")
+        if table.endswith("[]"):
+            found = any(f"`{name}`" in row for row in rows)
+        elif table:
+            found = any(f"[{table}]" in row and f"{name}`" in row for row in rows)
+        else:
+            found = any(row.startswith(f"| `{name}`") for row in rows)
+        if not found:
+            missing.append(key)
+        assert help_text, key
+    assert missing == []

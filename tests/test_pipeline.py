@@ -259,3 +259,35 @@ def test_every_combined_entry_names_its_author(built: Path) -> None:
     parsed = feedparser.parse(built / "all.atom")
     assert all(e.get("author") for e in parsed.entries)
     assert {e.author for e in parsed.entries} != {parsed.feed.author}  # not the feed's own
+
+
+def test_an_idle_pass_imports_no_renderer(tmp_path: Path, config: Config) -> None:
+    """With every format enabled, a pass that finds nothing new imports no renderer, no
+    XML/HTML library and no date parser: the output step is loaded only when a feed is dirty."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "feeds"
+    build(VALID_SEEDS, out, config, NOW)
+    modules = ("refeed.output.render", "refeed.output.feeds", "refeed.output.atom",
+               "refeed.output.rss", "refeed.output.jsonfeed", "feedgen", "lxml", "bs4", "bleach",
+               "dateutil")  # fmt: skip
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from refeed.config import load_config; from refeed.state.store import open_store\n"
+        "from refeed.pipeline import run_pass\n"
+        f"from tests.conftest import NOW, TEST_CONFIG\n"
+        f"store = open_store(Path({str(tmp_path / 'feeds.state' / 'refeed.sqlite')!r}))\n"
+        f"report = run_pass(Path({str(VALID_SEEDS)!r}), Path({str(out)!r}), "
+        "load_config(TEST_CONFIG), store, NOW)\n"
+        "assert report.new == report.changed == 0 and not report.written, report\n"
+        f"print(sorted(m for m in {modules!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert result.stdout.strip() == "[]"
