@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections import Counter
 from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from refeed.config import Config
 from refeed.ingest.media import enclosures, lead_image
+from refeed.ingest.urls import is_web_url
 from refeed.models import Media
 
 from .conftest import DATA, NOW, VALID_SEEDS, build
@@ -167,3 +171,36 @@ def _one(parent: etree._Element, path: str) -> etree._Element:
     found = parent.find(path)
     assert found is not None, path
     return found
+
+
+@given(st.text(max_size=30), st.sampled_from(["audio", "video"]), st.text(max_size=12))
+def test_any_media_url_is_judged(src: str, medium: str, declared: str) -> None:
+    raw = (
+        f'<meta property="og:image" content="{html.escape(src)}">'
+        f'<{medium} src="{html.escape(src)}" type="{html.escape(declared)}"></{medium}>'
+    )
+    found = [lead_image("", raw, BASE), *enclosures(raw, BASE)]
+    for media in found:
+        assert media is None or is_web_url(media.url)
+        assert media is None or media.type is None or media.type.startswith(media.medium + "/")
+
+
+def test_every_url_outside_content_passes_the_url_check(built: Path) -> None:
+    urls: list[str] = []
+    for path in built.glob("*.atom"):
+        root = etree.parse(str(path)).getroot()
+        urls += [el.get("href", "") for el in root.iter(f"{A}link")]
+        urls += [el.text or "" for el in root.iter(f"{A}icon")]
+        urls += [el.get("url", "") for el in root.iter(f"{M}content", f"{M}thumbnail")]
+    for path in built.glob("*.rss"):
+        root = etree.parse(str(path)).getroot()
+        urls += [el.text or "" for el in root.iter("link")]
+        urls += [el.get("url", "") for el in root.iter("enclosure", "source", f"{M}content")]
+    for path in built.glob("*.json"):
+        doc = json.loads(path.read_bytes())
+        urls += [doc["home_page_url"], doc["feed_url"]]
+        for item in doc["items"]:
+            urls += [item["url"], item.get("image", "https://x.example/")]
+            urls += [a["url"] for a in item.get("attachments", [])]
+    assert len(urls) > 40
+    assert [u for u in urls if not is_web_url(u)] == []

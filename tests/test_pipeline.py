@@ -14,6 +14,9 @@ import pytest
 from lxml import etree
 
 from refeed.config import Config
+from refeed.output import render
+from refeed.output.formats import Format
+from refeed.output.model import Site
 
 from .conftest import GOLDEN, INVALID_SEEDS, NOW, VALID_SEEDS, build
 from .feedcheck import A, feed_problems
@@ -291,3 +294,30 @@ def test_an_idle_pass_imports_no_renderer(tmp_path: Path, config: Config) -> Non
         cwd=Path(__file__).parents[1],
     )
     assert result.stdout.strip() == "[]"
+
+
+def fake_index(site: Site) -> bytes:
+    """A stand-in site document: what the output step hands the index renderer."""
+    lines = [f"{site.base_url} {','.join(site.formats)}"]
+    lines += [f"{f.meta.kind} {f.meta.name} {f.total} {len(f.items)}" for f in site.feeds]
+    return "\n".join(lines).encode()
+
+
+def test_site_documents_get_every_feed(
+    tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index and OPML renderers (written elsewhere) are handed every feed, the combined
+    one first, with totals beyond the cap, whenever any feed changed."""
+    fake = Format("index", ".txt", "text/plain", "tests.test_pipeline:fake_index")
+    monkeypatch.setattr(render, "SITE_DOCUMENTS", {"index.txt": fake})
+    out = tmp_path / "feeds"
+    report = build(VALID_SEEDS, out, replace(config, max_entries=5), NOW)
+    assert "index.txt" in report.written
+    assert (out / "index.txt").read_text().splitlines() == [
+        "https://feeds.example.org/refeed/ atom,rss,json",
+        "combined all 14 5",
+        "source en.example.org 1 1",
+        "source example.com 5 5",
+        "source nytimes-cn 2 2",
+        "source rfi-cn 6 5",
+    ]

@@ -116,7 +116,7 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]
                 link.set("type", media.type)
                 if media.length is not None:
                     link.set("length", str(media.length))
-        add_media(entry, self.media)
+        add_media(etree.SubElement, entry, self.media)
         if self.source is None:
             return entry
         meta, updated = self.source

@@ -2,14 +2,18 @@
 
 The lead image is a `media:content medium="image"` plus a `media:thumbnail` (what most readers
 show beside an entry); audio and video are `media:content` with their medium. A type or size
-is written only when known. Elements are built with lxml, the XML engine both renderers use.
+is written only when known. The caller passes its XML library's SubElement, so this module
+imports none (each renderer owns its library).
 """
 
 from __future__ import annotations
 
-from lxml import etree
+from collections.abc import Callable
+from typing import Any
 
 from refeed.output.model import Item, Media
+
+SubElement = Callable[..., Any]  # (parent, tag, attrib) -> element, as lxml's
 
 MRSS_NS = "http://search.yahoo.com/mrss/"
 _M = "{" + MRSS_NS + "}"
@@ -20,15 +24,15 @@ def media_of(item: Item) -> tuple[Media, ...]:
     return (*item.enclosures, *((item.image,) if item.image else ()))
 
 
-def add_media(parent: etree._Element, media: tuple[Media, ...]) -> None:
+def add_media(sub: SubElement, parent: Any, media: tuple[Media, ...]) -> None:
     """Append the Media RSS elements of `media` to `parent` (whose root declares the
     namespace, so that no element repeats the declaration)."""
     for m in media:
-        content = etree.SubElement(parent, _M + "content", url=m.url, medium=m.medium)
+        content = sub(parent, _M + "content", {"url": m.url, "medium": m.medium})
         if m.type is not None:
             content.set("type", m.type)
         if m.length is not None:
             content.set("fileSize", str(m.length))
     images = [m for m in media if m.medium == "image"]
     if images:
-        etree.SubElement(parent, _M + "thumbnail", url=images[0].url)
+        sub(parent, _M + "thumbnail", {"url": images[0].url})

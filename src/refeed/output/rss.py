@@ -86,7 +86,7 @@ def _add_item(channel: etree._Element, item: Item, feed_authors: tuple[str, ...]
     if typed:
         length = str(typed[0].length or 0)
         _sub(el, "enclosure", url=typed[0].url, length=length, type=typed[0].type or "")
-    add_media(el, media)
+    add_media(etree.SubElement, el, media)
     if item.source is not None:
         _sub(el, "source", item.source.title, url=item.source.url("rss"))
 
