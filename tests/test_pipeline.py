@@ -321,3 +321,13 @@ def test_site_documents_get_every_feed(
         "source nytimes-cn 2 2",
         "source rfi-cn 6 5",
     ]
+
+
+def test_a_format_switched_off_loses_its_files(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "feeds"
+    build(VALID_SEEDS, out, config, NOW)
+    atom_only = replace(config, outputs=replace(config.outputs, formats=("atom",)))
+    report = build(VALID_SEEDS, out, atom_only, NOW)
+    assert sorted(p.suffix for p in out.iterdir()) == [".atom"] * 5
+    assert len(report.deleted) == 10
+    assert report.written == []  # the Atom files are unchanged, so untouched
