@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 from datetime import UTC, datetime, timedelta
@@ -111,3 +113,36 @@ def test_page_modification_time_sets_updated_within_bounds(
     entry = feedparser.parse(tmp_path / "feeds" / "example.com.atom").entries[0]
     assert entry.published == "2023-08-09T14:15:01+00:00"
     assert entry.updated == updated
+
+
+DATEISH = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet="0123456789-:+ TZ.,/JulyMonPMam年月日", max_size=30),
+)
+
+
+@given(DATEISH, st.sampled_from(["dateModified", "x"]))
+def test_page_dates_never_raise(text: str, key: str) -> None:
+    """A page's dates are untrusted text: any of them gives a value or none, never an error
+    (an error would cost the whole article)."""
+    ld = json.dumps({key: text, "@graph": [{"dateModified": text}]})
+    raw = f'<script type="application/ld+json">{ld}</script>'
+    raw += f'<meta property="article:modified_time" content="{html.escape(text)}">'
+    for zone in (None, SHANGHAI, ZoneInfo("Pacific/Kiritimati")):
+        value = page_modified(raw, zone)
+        assert value is None or value.tzinfo is UTC
+        fix_time_elements(f'<time datetime="{html.escape(text)}">x</time>', zone)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00:00+14:00",  # no such instant in UTC
+        "9999-12-31T23:59:59-14:00",
+        "1T1T0T00-3000",  # dateutil makes a -30:00 offset that datetime refuses (found by fuzzing)
+    ],
+)
+def test_dates_at_the_edge_of_time(text: str) -> None:
+    meta = f'<meta property="article:modified_time" content="{text}">'
+    assert page_modified(meta, None) is None
+    html_datetime(text, SHANGHAI)  # no error

@@ -41,10 +41,11 @@ def parse_page_date(text: str, zone: tzinfo | None) -> datetime | None:
         return None
     try:
         value = dateparser.parse(text, default=_FIXED_DEFAULT)
+        if value.tzinfo is None and zone is not None:
+            value = value.replace(tzinfo=zone)
+        value.isoformat()  # dateutil accepts offsets (-30:00) that datetime then refuses
     except (ValueError, OverflowError):
         return None
-    if value.tzinfo is None and zone is not None:
-        value = value.replace(tzinfo=zone)
     return value
 
 
@@ -82,7 +83,10 @@ def page_modified(raw_html: str, zone: tzinfo | None) -> datetime | None:
     for text in candidates:
         value = parse_page_date(text, zone)
         if value is not None and value.tzinfo is not None:
-            return value.astimezone(UTC)
+            try:
+                return value.astimezone(UTC)
+            except (OverflowError, ValueError):  # year 1 at +14:00: no such instant
+                continue
     return None
 
 
