@@ -153,6 +153,57 @@ def one_new_file(seeds: Path, site: Path, repeat: int) -> dict[str, float]:
     }
 
 
+def formats_cost(tool: Path, work: Path, pairs: int) -> dict[str, float]:
+    """What the RSS and JSON Feed renderers add: full builds with every format against Atom
+    alone, in pairs run alternately (A B A B) so that the machine's drift hits both; and the
+    render step alone (every feed re-rendered from a warm state, in-process)."""
+    from refeed.output.render import publish_dirty
+    from refeed.state.store import ALL_SOURCES, open_store
+
+    seeds = corpus(tool, work, 2_000, 3)
+    configs = {}
+    for name, formats in (("atom", '["atom"]'), ("all", '["atom", "rss", "json"]')):
+        text = CONFIG.read_text(encoding="utf-8")
+        start = text.index("[outputs]")
+        end = text.index("\n\n", start)
+        configs[name] = work / f"refeed-{name}.toml"
+        configs[name].write_text(
+            text[:start] + f"[outputs]\nformats = {formats}" + text[end:], encoding="utf-8"
+        )
+    builds: dict[str, list[float]] = {"atom": [], "all": []}
+    renders: dict[str, list[float]] = {"atom": [], "all": []}
+    for _ in range(pairs):
+        for name, path in configs.items():
+            site = work / f"site-formats-{name}"
+            shutil.rmtree(site, ignore_errors=True)
+            site.mkdir(parents=True)
+            cmd = build_cmd(seeds, site, "--full", "--jobs", "1")
+            cmd[cmd.index("--config") + 1] = str(path)
+            builds[name].append(timed(cmd, site)[0])
+            config = load_config(path)
+            store = open_store(site / "state" / "refeed.sqlite")
+            try:
+                with store.transaction():
+                    store.mark_dirty([ALL_SOURCES])
+                start_s = time.perf_counter()
+                publish_dirty(store, config, site / "feeds")
+                renders[name].append(time.perf_counter() - start_s)
+                store.rollback()
+            finally:
+                store.close()
+    build_a, build_all = statistics.median(builds["atom"]), statistics.median(builds["all"])
+    render_a, render_all = statistics.median(renders["atom"]), statistics.median(renders["all"])
+    return {
+        "files": 2_000,
+        "full_build_atom_s": build_a,
+        "full_build_all_formats_s": build_all,
+        "full_build_ratio": build_all / build_a,
+        "render_all_feeds_atom_s": render_a,
+        "render_all_feeds_all_formats_s": render_all,
+        "render_ratio": render_all / render_a,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--make-corpus", type=Path, required=True, help="path to make_corpus.py")
@@ -163,11 +214,22 @@ def main() -> None:
         action="store_true",
         help="keep the full-build numbers of bench/results.json; needs its sites",
     )
+    ap.add_argument(
+        "--formats-only",
+        action="store_true",
+        help="only measure what RSS and JSON Feed add to Atom (merged into results.json)",
+    )
     args = ap.parse_args()
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     # as an installed package has them: byte-compiled modules (PYTHONDONTWRITEBYTECODE may be set)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
+    if args.formats_only:
+        merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        merged["formats_2k"] = formats_cost(args.make_corpus, work, args.repeat)
+        RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
+        print(json.dumps(merged["formats_2k"], indent=2))
+        return
     results: dict[str, object] = {
         "machine": f"{os.cpu_count()} cores",
         "date": f"{datetime.now(UTC):%Y-%m-%d}",
@@ -181,6 +243,7 @@ def main() -> None:
         results[key] = previous.get(key) or full_build(seeds, work / site, jobs)
     results["one_new_10k"] = one_new_file(c10k, work / "site-10k", args.repeat)
     results["one_new_50k"] = one_new_file(c50k, work / "site-50k", args.repeat)
+    results["formats_2k"] = formats_cost(args.make_corpus, work, args.repeat)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 

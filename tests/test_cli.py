@@ -40,7 +40,7 @@ def test_build_exits_0_and_prints_one_summary_line(tmp_path: Path) -> None:
     )
     assert "all.atom 14" in line
     assert "rfi-cn.atom 6" in line
-    assert "5 feeds changed" in line
+    assert "22 feeds changed" in line  # 5 feeds x (atom, rss, json, html) + index.html, index.opml
 
 
 def test_build_exits_1_and_names_each_rejected_file(tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_default_paths_use_the_bundled_config(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "feeds").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "feeds").glob("*.atom")) == [
         "all.atom",
         "nytimes-cn.atom",
         "rfi-cn.atom",

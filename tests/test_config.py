@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from refeed.config import Config, load_config
+from refeed.config import Config, load_config, reference
 from refeed.errors import ConfigError
 
 BUNDLED = Path(__file__).parents[1] / "config" / "refeed.toml"
@@ -99,6 +99,20 @@ def test_defaults_without_a_file() -> None:
             "earlier source",
             id="duplicate-name",
         ),
+        pytest.param(
+            "[outputs]\nformats = ['atom', 'rdf']", "outputs.formats", "not a format", id="format"
+        ),
+        pytest.param("[outputs]\nformats = []", "outputs.formats", "at least one", id="no-format"),
+        pytest.param(
+            "[outputs]\nformat = ['atom']", "outputs.format", "unknown key", id="outputs-typo"
+        ),
+        pytest.param(
+            "[[sources]]\nname = 'a'\ntitle = 'A'\nhomepage = 'https://a.example/'\n"
+            "match = ['a.example']\ntimezone = 'Beijing'",
+            "sources[0].timezone",
+            "not an IANA time zone",
+            id="bad-timezone",
+        ),
     ],
 )
 def test_config_error_names_file_and_key(tmp_path: Path, toml: str, key: str, message: str) -> None:
@@ -134,3 +148,35 @@ def test_policy_overrides_reach_the_policy(tmp_path: Path) -> None:
     policy = load_config(path).policy
     assert policy.is_tracking_parameter("SessionID")
     assert "img" not in policy.allowed_tags
+
+
+def test_outputs_default_to_every_format(tmp_path: Path) -> None:
+    assert Config().outputs.formats == ("atom", "rss", "json")
+    path = tmp_path / "refeed.toml"
+    path.write_text("[outputs]\nformats = ['json', 'atom', 'json']\n")
+    assert load_config(path).outputs.formats == ("json", "atom")
+
+
+def test_source_timezone_is_read(tmp_path: Path) -> None:
+    config = load_config(BUNDLED)
+    assert [s.timezone for s in config.sources] == [None, "Asia/Shanghai"]
+
+
+def test_every_key_is_in_the_readme() -> None:
+    """Keys are declared once, in config.py; the README's reference must name each of them."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration") : readme.index("## Outputs")]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    missing = []
+    for key, _default, help_text in reference():
+        table, _, name = key.rpartition(".")
+        if table.endswith("[]"):
+            found = any(f"`{name}`" in row for row in rows)
+        elif table:
+            found = any(f"[{table}]" in row and f"{name}`" in row for row in rows)
+        else:
+            found = any(row.startswith(f"| `{name}`") for row in rows)
+        if not found:
+            missing.append(key)
+        assert help_text, key
+    assert missing == []

@@ -66,13 +66,17 @@ def test_unchanged_pass_does_no_work(site: Site) -> None:
     assert second.written == []
 
 
+FORMATS = ("atom", "json", "rss")  # every format of a feed is written (or removed) with it
+
+
 def test_new_file_rewrites_only_its_feeds(site: Site) -> None:
     make_corpus(site.seeds, 8)
     site.run()
     make_corpus(site.seeds, 1, start=100)  # 100 % 4 == 0: an rfi-cn article
     report = site.run()
     assert report.new == 1
-    assert sorted(report.written) == ["all.atom", "rfi-cn.atom"]
+    rewritten = [f"{n}.{x}" for n in ("all", "rfi-cn") for x in (*FORMATS, "html")]
+    assert sorted(report.written) == sorted([*rewritten, "index.html", "index.opml"])
     assert site.entries()[0].title == "文章 100"
 
 
@@ -106,7 +110,7 @@ def test_delete_removes_the_entry_and_an_empty_feed(site: Site) -> None:
     paths[6].unlink()  # ...and the other one: that source is now empty
     report = site.run()
     assert report.removed == 2
-    assert report.deleted == ["dw.com.atom"]
+    assert sorted(report.deleted) == sorted(f"dw.com.{x}" for x in (*FORMATS, "html"))
     assert not (site.out / "dw.com.atom").exists()
     assert len(site.entries()) == 6
 

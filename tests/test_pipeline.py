@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 from dataclasses import replace
 from datetime import timedelta
@@ -13,9 +14,13 @@ import pytest
 from lxml import etree
 
 from refeed.config import Config
+from refeed.output import render
+from refeed.output.formats import Format
+from refeed.output.model import Site
 
 from .conftest import GOLDEN, INVALID_SEEDS, NOW, VALID_SEEDS, build
-from .feedcheck import A, feed_problems
+from .feedcheck import A
+from .outputcheck import problems_of
 
 
 @pytest.fixture
@@ -31,7 +36,7 @@ def feed_files(folder: Path) -> list[str]:
 
 def test_golden_feeds(built: Path, update_golden: bool) -> None:
     if update_golden:
-        for old in GOLDEN.glob("*.atom"):
+        for old in GOLDEN.iterdir():
             old.unlink()
         for new in built.iterdir():
             (GOLDEN / new.name).write_bytes(new.read_bytes())
@@ -42,18 +47,16 @@ def test_golden_feeds(built: Path, update_golden: bool) -> None:
 
 def test_golden_feeds_are_valid() -> None:
     """The golden files themselves pass every check (so a wrong golden cannot be blessed)."""
-    for path in sorted(GOLDEN.glob("*.atom")):
-        assert feed_problems(path) == [], path.name
+    for path in sorted(GOLDEN.iterdir()):
+        assert problems_of(path) == [], path.name
 
 
 def test_expected_feeds_and_sources(built: Path) -> None:
-    assert feed_files(built) == [
-        "all.atom",
-        "en.example.org.atom",
-        "example.com.atom",
-        "nytimes-cn.atom",
-        "rfi-cn.atom",
-    ]
+    names = ["all", "en.example.org", "example.com", "nytimes-cn", "rfi-cn"]
+    formats = ("atom", "rss", "json", "html")
+    assert feed_files(built) == sorted(
+        [f"{n}.{x}" for n in names for x in formats] + ["index.html", "index.opml"]
+    )
     all_feed = feedparser.parse(built / "all.atom")
     assert len(all_feed.entries) == 14  # 15 valid files, one duplicate URL
     rfi = feedparser.parse(built / "rfi-cn.atom")
@@ -115,7 +118,7 @@ def test_duplicate_url_newest_wins_earliest_published(built: Path) -> None:
 
 
 def test_feed_updated_is_newest_entry_and_entries_newest_first(built: Path) -> None:
-    for path in built.iterdir():
+    for path in built.glob("*.atom"):
         root = etree.parse(str(path)).getroot()
         times = [e.findtext(f"{A}updated", "") for e in root.iter(f"{A}entry")]
         assert times == sorted(times, reverse=True)
@@ -135,7 +138,7 @@ def test_markup_like_title_is_escaped_html(built: Path) -> None:
 
 def test_every_feed_passes_the_checks(built: Path) -> None:
     for path in sorted(built.iterdir()):
-        assert feed_problems(path) == [], path.name
+        assert problems_of(path) == [], path.name
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path, config: Config) -> None:
@@ -188,7 +191,8 @@ def test_bad_files_cost_only_themselves(tmp_path: Path, config: Config) -> None:
 def test_entries_are_capped(tmp_path: Path, config: Config) -> None:
     out = tmp_path / "feeds"
     build(VALID_SEEDS, out, replace(config, max_entries=3), NOW)
-    assert all(len(feedparser.parse(p).entries) <= 3 for p in out.iterdir())
+    assert all(len(feedparser.parse(p).entries) <= 3 for p in out.glob("*.[ar]*"))
+    assert all(len(json.loads(p.read_bytes())["items"]) <= 3 for p in out.glob("*.json"))
 
 
 def test_empty_seed_folder_writes_nothing(tmp_path: Path, config: Config) -> None:
@@ -197,3 +201,130 @@ def test_empty_seed_folder_writes_nothing(tmp_path: Path, config: Config) -> Non
     assert report.seen == 0
     assert report.written == []
     assert not (tmp_path / "feeds").exists()
+
+
+def test_presentation_edit_rerenders_without_reingesting(tmp_path: Path, config: Config) -> None:
+    """A subtitle, title, icon or author is read at render time: editing it must not re-clean
+    the archive (at 50k files that is minutes), only re-render the feeds."""
+    out = tmp_path / "feeds"
+    build(VALID_SEEDS, out, config, NOW)
+    rfi = config.sources[0]
+    edited = replace(
+        rfi, subtitle="新的副标题", title="RFI 新标题", icon="https://www.rfi.fr/new.ico"
+    )
+    config = replace(config, sources=(edited, *config.sources[1:]))
+    report = build(VALID_SEEDS, out, config, NOW)
+    assert (report.new, report.changed) == (0, 0)
+    assert "rfi-cn.atom" in report.written
+    feed = feedparser.parse(out / "rfi-cn.atom").feed
+    assert (feed.subtitle, feed.title, feed.icon) == (
+        "新的副标题",
+        "RFI 新标题",
+        "https://www.rfi.fr/new.ico",
+    )
+
+
+def test_routing_edit_reingests(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "feeds"
+    first = build(VALID_SEEDS, out, config, NOW)
+    rfi = replace(config.sources[0], section_from_path=False)
+    report = build(VALID_SEEDS, out, replace(config, sources=(rfi, *config.sources[1:])), NOW)
+    assert report.new == first.new  # what ingesting stored depends on it: all again
+
+
+def test_every_combined_entry_names_its_author(built: Path) -> None:
+    """Of 14 clients only 2 inherit an author through atom:source: each entry names its own,
+    its byline or else its source feed's author, and atom:source stays complete."""
+    sources = {
+        p.name: etree.parse(str(p)).getroot() for p in built.glob("*.atom") if p.name != "all.atom"
+    }
+    by_id = {s.findtext(f"{A}id"): s for s in sources.values()}
+    root = etree.parse(str(built / "all.atom")).getroot()
+    for entry in root.iter(f"{A}entry"):
+        source = entry.find(f"{A}source")
+        assert source is not None
+        feed = by_id[source.findtext(f"{A}id")]
+        for tag in ("id", "title", "updated", "author/" + A + "name"):
+            assert source.findtext(A + tag) == feed.findtext(A + tag), tag
+        assert {(ln.get("rel"), ln.get("href")) for ln in source.iter(f"{A}link")} == {
+            (ln.get("rel"), ln.get("href")) for ln in feed.findall(f"{A}link")
+        }
+        names = [a.findtext(f"{A}name") for a in entry.findall(f"{A}author")]
+        own = next(
+            e for e in feed.iter(f"{A}entry") if e.findtext(f"{A}id") == entry.findtext(f"{A}id")
+        )
+        byline = [a.findtext(f"{A}name") for a in own.findall(f"{A}author")]
+        assert names == (byline or [feed.findtext(f"{A}author/{A}name")])
+    parsed = feedparser.parse(built / "all.atom")
+    assert all(e.get("author") for e in parsed.entries)
+    assert {e.author for e in parsed.entries} != {parsed.feed.author}  # not the feed's own
+
+
+def test_an_idle_pass_imports_no_renderer(tmp_path: Path, config: Config) -> None:
+    """With every format enabled, a pass that finds nothing new imports no renderer, no
+    XML/HTML library and no date parser: the output step is loaded only when a feed is dirty."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "feeds"
+    build(VALID_SEEDS, out, config, NOW)
+    modules = ("refeed.output.render", "refeed.output.feeds", "refeed.output.atom",
+               "refeed.output.rss", "refeed.output.jsonfeed", "feedgen", "lxml", "bs4", "bleach",
+               "dateutil")  # fmt: skip
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from refeed.config import load_config; from refeed.state.store import open_store\n"
+        "from refeed.pipeline import run_pass\n"
+        f"from tests.conftest import NOW, TEST_CONFIG\n"
+        f"store = open_store(Path({str(tmp_path / 'feeds.state' / 'refeed.sqlite')!r}))\n"
+        f"report = run_pass(Path({str(VALID_SEEDS)!r}), Path({str(out)!r}), "
+        "load_config(TEST_CONFIG), store, NOW)\n"
+        "assert report.new == report.changed == 0 and not report.written, report\n"
+        f"print(sorted(m for m in {modules!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def fake_index(site: Site) -> bytes:
+    """A stand-in site document: what the output step hands the index renderer."""
+    lines = [f"{site.base_url} {','.join(site.formats)}"]
+    lines += [f"{f.meta.kind} {f.meta.name} {f.total} {len(f.items)}" for f in site.feeds]
+    return "\n".join(lines).encode()
+
+
+def test_site_documents_get_every_feed(
+    tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index and OPML renderers (written elsewhere) are handed every feed, the combined
+    one first, with totals beyond the cap, whenever any feed changed."""
+    fake = Format("index", ".txt", "text/plain", "tests.test_pipeline:fake_index")
+    monkeypatch.setattr(render, "SITE_DOCUMENTS", {"index.txt": fake})
+    out = tmp_path / "feeds"
+    report = build(VALID_SEEDS, out, replace(config, max_entries=5), NOW)
+    assert "index.txt" in report.written
+    assert (out / "index.txt").read_text().splitlines() == [
+        "https://feeds.example.org/refeed/ atom,rss,json",
+        "combined all 14 5",
+        "source en.example.org 1 1",
+        "source example.com 5 5",
+        "source nytimes-cn 2 2",
+        "source rfi-cn 6 5",
+    ]
+
+
+def test_a_format_switched_off_loses_its_files(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "feeds"
+    build(VALID_SEEDS, out, config, NOW)
+    atom_only = replace(config, outputs=replace(config.outputs, formats=("atom",)))
+    report = build(VALID_SEEDS, out, atom_only, NOW)
+    kept = [".atom"] * 5 + [".html"] * 6 + [".opml"]  # the pages and the OPML stay
+    assert sorted(p.suffix for p in out.iterdir()) == kept
+    assert len(report.deleted) == 10
+    assert report.written == ["index.html"]  # Atom untouched; the index offers fewer formats

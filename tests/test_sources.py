@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from refeed.config import Config, SourceRule
 from refeed.ingest.sources import SourceResolver, derived_name
+from refeed.output.feeds import dirty_feeds, feed_id, kind_of, source_meta
 
 RULES = (
     SourceRule(
@@ -78,8 +81,24 @@ def test_derived_name(host: str, name: str) -> None:
     assert derived_name(host) == name
 
 
-def test_feed_info_for_derived_source() -> None:
-    info = RESOLVER.feed_info("bbc.com", sample_url="https://www.bbc.com/zhongwen/x")
-    assert info.homepage == "https://www.bbc.com/"
-    assert info.self_url == "http://127.0.0.1:8080/bbc.com.atom"
-    assert info.feed_id.startswith("urn:uuid:")
+def test_meta_for_derived_source() -> None:
+    meta = source_meta(RESOLVER.config, "bbc.com", sample_url="https://www.bbc.com/zhongwen/x")
+    assert meta.homepage == "https://www.bbc.com/"
+    assert meta.url("atom") == "http://127.0.0.1:8080/bbc.com.atom"
+    assert meta.url("rss") == "http://127.0.0.1:8080/bbc.com.rss"
+    assert meta.feed_id == feed_id("http://127.0.0.1:8080/bbc.com.atom")  # as in refeed 0.1
+
+
+def test_feed_ids_derive_from_the_atom_url_in_every_format() -> None:
+    """The ids subscribers already have: uuid5 of the .atom URL, whatever formats exist."""
+    meta = source_meta(RESOLVER.config, "rfi-cn")
+    assert meta.feed_id == "urn:uuid:" + str(
+        uuid.uuid5(uuid.NAMESPACE_URL, "http://127.0.0.1:8080/rfi-cn.atom")
+    )
+
+
+def test_a_changed_source_dirties_its_feed_and_the_combined_feed() -> None:
+    assert dirty_feeds({"rfi-cn"}) == ["all", "rfi-cn"]
+    assert dirty_feeds(set()) == []
+    assert kind_of("all").name == "combined"
+    assert kind_of("rfi-cn").name == "source"

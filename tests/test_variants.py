@@ -23,6 +23,7 @@ from refeed.ingest.policy import default_policy
 from refeed.ingest.sanitize import sanitize_html
 from refeed.ingest.seeds import find_seed_files, parse_seed, read_seed
 from refeed.ingest.sources import SourceResolver
+from refeed.output.feeds import source_meta
 from refeed.output.model import Feed, FeedMeta, Item
 from refeed.output.variants import (
     convert_html,
@@ -71,20 +72,8 @@ def seed_feeds(config: Config) -> dict[str, Feed]:
         items.setdefault(resolver.source_for(article.url), []).append(item)
     feeds = {}
     for name, found in items.items():
-        info = resolver.feed_info(name)
         found.sort(key=lambda i: i.updated, reverse=True)
-        meta = FeedMeta(
-            name=name,
-            kind="source",
-            feed_id=info.feed_id,
-            title=info.title,
-            homepage=info.homepage,
-            author=info.author,
-            urls=urls(config, name),
-            subtitle=info.subtitle,
-            language=info.language,
-            icon=info.icon,
-        )
+        meta = replace(source_meta(config, name), urls=urls(config, name))
         feeds[name] = Feed(
             meta=meta, items=tuple(found), updated=found[0].updated, total=len(found)
         )

@@ -50,7 +50,9 @@ def build(root: Path, config: Path) -> click.testing.Result:
 
 
 def feed_bytes(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """The subscription documents in `folder` (pages and the OPML are no WebSub topics)."""
+    feeds = (p for p in sorted(folder.iterdir()) if p.suffix in (".atom", ".rss", ".json"))
+    return {p.name: p.read_bytes() for p in feeds}
 
 
 @pytest.fixture
@@ -69,7 +71,7 @@ def test_every_changed_feed_is_announced_to_every_hub_as_a_form_post(tmp_path: P
         cfg = config_file(tmp_path, f'hubs = ["{one.url}", "{two.url}"]')
         assert build(tmp_path, cfg).exit_code == 0
         topics = sorted(BASE_URL + name for name in feed_bytes(tmp_path / "feeds"))
-        assert len(topics) == 5
+        assert len(topics) == 15  # 5 feeds, 3 formats each
         for hub in (one, two):
             assert sorted(hub.topics()) == topics
             for request in hub.received:
@@ -125,16 +127,16 @@ def test_a_hung_hub_costs_one_timeout_and_never_the_feeds(tmp_path: Path) -> Non
         result = build(tmp_path, cfg)
         elapsed = time.monotonic() - started
         assert result.exit_code == 0
-        assert "5 feeds changed" in result.stdout
-        assert len(feed_bytes(tmp_path / "feeds")) == 5
-        assert len(healthy.received) == 5  # the hung hub did not starve the other one
+        assert "22 feeds changed" in result.stdout  # 15 feeds, 5 pages, index.html, .opml
+        assert len(feed_bytes(tmp_path / "feeds")) == 15
+        assert len(healthy.received) == 15  # the hung hub did not starve the other one
         assert len(hung.received) == 1  # it got one try; its other pings wait for a later pass
     # Generous: without the timeout the build would wait for the stub's 60 s hang.
     assert elapsed < 30
     with _open(tmp_path) as store:
         owed = store.pings()
-    assert [(p.hub, p.failed) for p in owed] == [(hung.url, False)] * 5
-    assert sorted(p.attempts for p in owed) == [0, 0, 0, 0, 1]
+    assert [(p.hub, p.failed) for p in owed] == [(hung.url, False)] * 15
+    assert sorted(p.attempts for p in owed) == [0] * 14 + [1]
     assert "timed out" in str([p.last_error for p in owed])
     assert len({p.next_attempt for p in owed}) == 1  # all wait for the hub's backoff
 
@@ -325,7 +327,7 @@ def test_the_daemon_pass_announces_what_it_wrote(tmp_path: Path, config: Config)
             daemon.run_once()
             assert sorted(hub.topics()) == sorted(BASE_URL + n for n in feed_bytes(paths.out))
             daemon.run_once()
-            assert len(hub.received) == 5
+            assert len(hub.received) == 15
         finally:
             daemon.stop()
 

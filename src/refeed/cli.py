@@ -18,9 +18,11 @@ from typing import Any
 import click
 
 from refeed import __version__
-from refeed.config import DEFAULT_CONFIG_PATH, Config, load_config
+from refeed.config import COMBINED_NAME, DEFAULT_CONFIG_PATH, Config, load_config
 from refeed.errors import ConfigError, LockedError
-from refeed.pipeline import PassReport, Progress, feed_counts, run_pass
+from refeed.output.feeds import feed_counts
+from refeed.output.formats import FEED_FORMATS
+from refeed.pipeline import PassReport, Progress, run_pass
 from refeed.service.lock import state_lock
 from refeed.state.store import Store, open_store
 
@@ -179,12 +181,14 @@ def status_command(**options: Any) -> None:
         click.echo(f"state: {config.paths.state}")
         click.echo(f"seed files: {seeds} ({len(rejected)} rejected); entries: {entries}")
         click.echo(f"last pass: {store.get_meta('last_pass') or 'none'}")
-        counts = feed_counts(store, config)
+        counts = feed_counts(store, config)  # by file name in the first enabled format
+        suffix = FEED_FORMATS[config.outputs.formats[0]].suffix
         for stats in store.source_stats():
-            name = stats.source + ".atom"
+            name = stats.source + suffix
             click.echo(f"  {name:32} {counts[name]:5} entries  newest {stats.newest.isoformat()}")
-        if "all.atom" in counts:
-            click.echo(f"  {'all.atom':32} {counts['all.atom']:5} entries")
+        combined = COMBINED_NAME + suffix
+        if combined in counts:
+            click.echo(f"  {combined:32} {counts[combined]:5} entries")
         for rejection in rejected:
             click.echo(f"rejected {rejection.seed}: {rejection.reason}")
     finally:

@@ -1,7 +1,9 @@
 """config/refeed.toml -> a frozen Config. All validation happens here.
 
-Every error names the file and the dotted key at fault; unknown keys are errors, so a typo
-never silently falls back to a default.
+Every key is declared once, as a dataclass field made by `setting()`: its name, type (the
+annotation), default, check and help. One generic reader walks the TOML tables against those
+declarations, so adding a key is one line. Every error names the file and the dotted key at
+fault; unknown keys are errors, so a typo never silently falls back to a default.
 """
 
 from __future__ import annotations
@@ -9,106 +11,334 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+import types
+import typing
+import zoneinfo
+from collections.abc import Callable, Iterator
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
 from refeed.errors import ConfigError
 from refeed.ingest.policy import HtmlPolicy, default_policy
 from refeed.ingest.urls import is_web_url
+from refeed.output.formats import DEFAULT_FORMATS, FEED_FORMATS
 
 DEFAULT_CONFIG_PATH = Path("config/refeed.toml")
 COMBINED_NAME = "all"
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")  # BCP 47 shape
 
-T = TypeVar("T")
+Check = Callable[[Any], str | None]  # a problem with the value, or None
+Parse = Callable[["_Reader", Any, str], Any]  # TOML value -> field value, for special types
+
+
+def setting(
+    default: Any = MISSING,
+    help: str = "",
+    check: Check | None = None,
+    *,
+    parse: Parse | None = None,
+    factory: Callable[[], Any] | None = None,
+    toml: bool = True,
+) -> Any:
+    """A config key: a dataclass field carrying its check and help. No default: required.
+    `parse` reads a value the type alone cannot describe; `toml=False`: not a file key."""
+    metadata = {"help": help, "check": check, "parse": parse, "toml": toml}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+# -- checks ------------------------------------------------------------------------------
+
+
+def at_least(low: float) -> Check:
+    return lambda v: None if v >= low else f"must be at least {low:g}"
+
+
+def _not_negative(value: float) -> str | None:
+    return None if value >= 0 else "must not be negative"
+
+
+def _seconds(value: float) -> str | None:
+    return None if value >= 0 else f"must be a number of seconds, not {value!r}"
+
+
+def _positive_seconds(value: float) -> str | None:
+    return _seconds(value) or (None if value > 0 else "must be more than 0")
+
+
+def _nonempty(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _web_url(value: str) -> str | None:
+    return None if is_web_url(value) else f"{value!r} is not an absolute http(s) URL"
+
+
+def _language(value: str) -> str | None:
+    return None if LANGUAGE_PATTERN.fullmatch(value) else f"{value!r} is not a language tag"
+
+
+def _zone(value: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return f'{value!r} is not an IANA time zone (e.g. "Asia/Shanghai")'
+    return None
+
+
+def _source_name(value: str) -> str | None:
+    if not NAME_PATTERN.fullmatch(value):
+        return "must be 1-64 of a-z 0-9 . _ - (it names the feed file)"
+    if value == COMBINED_NAME:
+        return f"{COMBINED_NAME!r} is reserved for the combined feed"
+    return None
+
+
+def _cron(value: str | None) -> str | None:
+    if value is not None and len(value.split()) != 5:
+        return f"{value!r} is not a 5-field crontab expression"
+    return None
+
+
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else f"{value} is not a TCP port"
+
+
+def _formats(value: tuple[str, ...]) -> str | None:
+    unknown = [name for name in value if name not in FEED_FORMATS]
+    if unknown:
+        return f"{unknown[0]!r} is not a format (known: {', '.join(FEED_FORMATS)})"
+    return None if value else "must name at least one format"
+
+
+def _regexes(value: tuple[str, ...]) -> str | None:
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"{pattern!r} is not a regex: {exc}"
+    return None
+
+
+# -- parsers for values the type alone does not describe ------------------------------
+
+
+def _base_url(reader: _Reader, value: Any, key: str) -> str:
+    text: str = reader.typed(value, str, key)
+    return text if text.endswith("/") else text + "/"
+
+
+def _match_rules(reader: _Reader, value: Any, key: str) -> tuple[tuple[str, str], ...]:
+    """['www.rfi.fr/cn/'] -> (('www.rfi.fr', '/cn/'),); a scheme, if given, is ignored."""
+    rules = []
+    for item in reader.typed(value, tuple[str, ...], key):
+        text = item.strip()
+        if "://" not in text:
+            text = "https://" + text
+        parts = urlsplit(text)
+        if not parts.hostname or parts.query or parts.fragment:
+            raise reader.fail(key, f"{item!r} is not a host with an optional path prefix")
+        rules.append((parts.hostname.lower(), parts.path or "/"))
+    if not rules:
+        raise reader.fail(key, "must list at least one host/path prefix")
+    return tuple(rules)
+
+
+def _text(reader: _Reader, value: Any, key: str) -> str:
+    text: str = reader.typed(value, str, key)
+    return text.strip()
+
+
+def _text_or_none(reader: _Reader, value: Any, key: str) -> str | None:
+    return _text(reader, value, key) or None
+
+
+def _path(reader: _Reader, value: Any, key: str) -> Path:
+    text = _text(reader, value, key)
+    if not text:
+        raise reader.fail(key, "must not be empty")
+    return Path(text)
+
+
+def _unique_formats(reader: _Reader, value: Any, key: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(reader.typed(value, tuple[str, ...], key)))
+
+
+def _hub_seconds(value: float) -> str | None:
+    return None if 0 < value < math.inf else f"must be seconds above 0, not {value!r}"
+
+
+def _hubs(reader: _Reader, value: Any, key: str) -> tuple[str, ...]:
+    hubs: tuple[str, ...] = reader.typed(value, tuple[str, ...], key)
+    for i, hub in enumerate(hubs):
+        problem = _web_url(hub)
+        if problem is None and (urlsplit(hub).fragment or any(c.isspace() for c in hub)):
+            problem = f"{hub!r} must not carry a #fragment or white space"
+        if problem is None and hub in hubs[:i]:
+            problem = f"{hub!r} is listed twice"
+        if problem:
+            raise reader.fail(f"{key}[{i}]", problem)
+    return hubs
+
+
+def _websub(reader: _Reader, value: Any, key: str) -> WebSubSettings:
+    settings: WebSubSettings = reader.read(WebSubSettings, value, key)
+    if settings.max_retry_seconds < settings.retry_seconds:
+        raise reader.fail(f"{key}.max_retry_seconds", "must not be less than retry_seconds")
+    return settings
+
+
+def _policy(reader: _Reader, value: Any, key: str) -> HtmlPolicy:
+    overrides = reader.read(PolicyOverrides, value, key)
+    return default_policy().with_overrides(
+        **{f.name: getattr(overrides, f.name) for f in fields(PolicyOverrides)}
+    )
+
+
+# -- the configuration -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SourceRule:
     """A configured source: which article URLs belong to it and how its feed presents itself."""
 
-    name: str
-    title: str
-    homepage: str
-    match: tuple[tuple[str, str], ...]  # (host, path prefix)
-    subtitle: str | None = None
-    language: str | None = None
-    icon: str | None = None
-    author: str | None = None
-    section_from_path: bool = False
+    name: str = setting(help="names the feed file (<name>.atom ...)", check=_source_name)
+    title: str = setting(help="the feed's title", check=_nonempty, parse=_text)
+    homepage: str = setting(help="the site the feed is about", check=_web_url)
+    match: tuple[tuple[str, str], ...] = setting(
+        help="host/path prefixes whose articles are this source's", parse=_match_rules
+    )
+    subtitle: str | None = setting(None, "the feed's description")
+    language: str | None = setting(None, "BCP 47 tag; default: the top-level language", _language)
+    icon: str | None = setting(None, "a small square image URL", _web_url)
+    author: str | None = setting(None, "the feed's author; default: its title",
+                                 parse=_text_or_none)  # fmt: skip
+    section_from_path: bool = setting(
+        False, "the first path segment after the prefix is a category"
+    )
+    timezone: str | None = setting(None, "IANA zone of dates pages write without an offset", _zone)
+
+    def routing(self) -> tuple[object, ...]:
+        """What decides which articles are this source's and what ingesting stores for them;
+        the rest is presentation, read when feeds are rendered."""
+        return (self.name, self.match, self.section_from_path, self.timezone)
 
 
 @dataclass(frozen=True)
 class CombinedFeed:
     """How the combined feed (every source's entries) presents itself."""
 
-    title: str = "All sources"
-    subtitle: str | None = "Every article refeed publishes, newest first"
-    author: str = "refeed"
-    icon: str | None = None
-    language: str | None = None
+    title: str = setting("All sources", "the combined feed's title", _nonempty, parse=_text)
+    subtitle: str | None = setting(
+        "Every article refeed publishes, newest first", "its description"
+    )
+    author: str = setting("refeed", "its author", _nonempty, parse=_text)
+    icon: str | None = setting(None, "a small square image URL", _web_url)
+    language: str | None = setting(None, "BCP 47 tag; default: the top-level language", _language)
+
+
+@dataclass(frozen=True)
+class SeedLimits:
+    """What a seed file may be."""
+
+    max_bytes: int = setting(10 * 1024 * 1024, "larger files are rejected", at_least(64))
+    max_future_hours: int = setting(24, "later timestamps than now + this are rejected",
+                                    _not_negative)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What is published: the feed formats every feed is written in."""
+
+    formats: tuple[str, ...] = setting(
+        DEFAULT_FORMATS, f"any of {', '.join(FEED_FORMATS)}", _formats, parse=_unique_formats
+    )
+
+
+@dataclass(frozen=True)
+class PolicyOverrides:
+    """Stricter-only overrides of the built-in HTML policy (refeed.ingest.policy)."""
+
+    extra_tracking_parameters: tuple[str, ...] = setting((), "query parameters to remove")
+    extra_share_url_patterns: tuple[str, ...] = setting((), "regexes of share-link URLs", _regexes)
+    extra_promo_text_patterns: tuple[str, ...] = setting((), "regexes of promo text", _regexes)
+    deny_tags: tuple[str, ...] = setting((), "allowed tags to remove, e.g. img")
 
 
 @dataclass(frozen=True)
 class Paths:
     """Where refeed reads and writes; relative paths are taken from the working directory."""
 
-    seeds: Path = Path("seeds")
-    out: Path = Path("feeds")
-    state: Path = Path("state/refeed.sqlite")
+    seeds: Path = setting(Path("seeds"), "the seed files", parse=_path)
+    out: Path = setting(Path("feeds"), "where feeds are written", parse=_path)
+    state: Path = setting(Path("state/refeed.sqlite"), "the state database", parse=_path)
 
 
 @dataclass(frozen=True)
 class RunSettings:
     """The daemon (`refeed run`) and the server (`refeed serve`)."""
 
-    interval_seconds: float = 30.0
-    cron: str | None = None  # a crontab expression; replaces the interval when set
-    settle_seconds: float = 2.0
-    misfire_grace_seconds: int = 60
-    lock_wait_seconds: float = 5.0
-    host: str = "127.0.0.1"
-    port: int = 8080
-    serve: bool = True
-    jobs: int = 0  # worker processes for large passes; 0: one per core
-    watch: bool = True  # change notifications: a daemon pass looks only at what changed
-    full_scan_seconds: float = 600.0  # ...and still stats every file this often
-    health_max_age_seconds: float = 0.0  # /healthz: 503 past this; 0: 3 passes' time, >= 60 s
+    interval_seconds: float = setting(30.0, "time between passes", _positive_seconds)
+    cron: str | None = setting(None, "crontab expression (UTC) instead of the interval", _cron,
+                               parse=_text_or_none)  # fmt: skip
+    settle_seconds: float = setting(2.0, "a file is taken once unchanged this long", _seconds)
+    misfire_grace_seconds: int = setting(60, "how late a pass may still start", _not_negative)
+    lock_wait_seconds: float = setting(5.0, "wait for the state lock, then exit 3", _seconds)
+    host: str = setting("127.0.0.1", "address to serve on", _nonempty, parse=_text)
+    port: int = setting(8080, "port to serve on", _port)
+    serve: bool = setting(True, "serve feeds/ while running")
+    jobs: int = setting(0, "worker processes for large passes; 0: one per core", _not_negative)
+    watch: bool = setting(True, "change notifications: a pass looks only at what changed")
+    full_scan_seconds: float = setting(600.0, "...and still checks every file this often", _seconds)
+    health_max_age_seconds: float = setting(
+        0.0, "/healthz answers 503 past this; 0: three passes' time, at least 60 s", _seconds
+    )
 
 
 @dataclass(frozen=True)
 class WebSubSettings:
     """`[websub]`: the hubs told when a subscription document changes (service/websub.py)."""
 
-    hubs: tuple[str, ...] = ()
-    timeout_seconds: float = 5.0  # per request (each connect/read), capped by the budget
-    budget_seconds: float = 15.0  # all pings of one pass; what is left waits for the next
-    max_attempts: int = 10  # then the ping is marked failed (shown by `refeed status`)
-    retry_seconds: float = 60.0  # first retry after a failure; doubles with each attempt
-    max_retry_seconds: float = 3600.0  # cap on the backoff, and on a hub's Retry-After
+    hubs: tuple[str, ...] = setting((), "WebSub hub URLs told of every changed feed", parse=_hubs)
+    timeout_seconds: float = setting(5.0, "per request, capped by the budget", _hub_seconds)
+    budget_seconds: float = setting(15.0, "for all pings of one pass", _hub_seconds)
+    max_attempts: int = setting(10, "then the ping is marked failed", at_least(1))
+    retry_seconds: float = setting(60.0, "first retry; doubles with each failure", _hub_seconds)
+    max_retry_seconds: float = setting(3600.0, "cap on the backoff and on Retry-After",
+                                       _hub_seconds)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Config:
     """Everything a build needs besides the seeds folder and the output folder."""
 
-    path: str = "(built-in defaults)"
-    base_url: str = "http://127.0.0.1:8080/"
-    max_entries: int = 100
-    language: str | None = None
-    max_seed_bytes: int = 10 * 1024 * 1024
-    max_future: timedelta = timedelta(days=1)
-    combined: CombinedFeed = CombinedFeed()
-    sources: tuple[SourceRule, ...] = ()
-    policy: HtmlPolicy = field(default_factory=default_policy)
-    paths: Paths = Paths()
-    run: RunSettings = RunSettings()
-    websub: WebSubSettings = WebSubSettings()
+    path: str = setting("(built-in defaults)", toml=False)
+    base_url: str = setting(
+        "http://127.0.0.1:8080/", "where feeds/ is served from", _web_url, parse=_base_url
+    )
+    max_entries: int = setting(100, "entries per feed, newest first", at_least(1))
+    language: str | None = setting(None, "default BCP 47 language of feeds", _language)
+    seeds: SeedLimits = setting(SeedLimits(), "[seeds]")
+    combined: CombinedFeed = setting(CombinedFeed(), "[combined]")
+    sources: tuple[SourceRule, ...] = setting((), "[[sources]]")
+    policy: HtmlPolicy = setting(factory=default_policy, help="[policy]", parse=_policy)
+    outputs: Outputs = setting(Outputs(), "[outputs]")
+    paths: Paths = setting(Paths(), "[paths]")
+    run: RunSettings = setting(RunSettings(), "[run]")
+    websub: WebSubSettings = setting(WebSubSettings(), "[websub]", parse=_websub)
+
+    @property
+    def max_seed_bytes(self) -> int:
+        return self.seeds.max_bytes
+
+    @property
+    def max_future(self) -> timedelta:
+        return timedelta(hours=self.seeds.max_future_hours)
 
 
 def load_config(path: Path) -> Config:
@@ -121,11 +351,30 @@ def load_config(path: Path) -> Config:
         raise ConfigError(path, None, f"cannot be read: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"not valid TOML: {exc}") from exc
-    return _Reader(path).config(raw)
+    config: Config = _Reader(path).read(Config, raw, "")
+    return config
+
+
+def reference(cls: type[Any] = Config, prefix: str = "") -> Iterator[tuple[str, str, str]]:
+    """(dotted key, default, help) of every key a config file may set, for documentation."""
+    hints = get_type_hints(cls)
+    for f in _file_fields(cls):
+        key = _join(prefix, f.name)
+        kind = _element(hints[f.name]) or hints[f.name]
+        if f.name == "policy":
+            yield from reference(PolicyOverrides, key)
+        elif isinstance(kind, type) and is_dataclass(kind):
+            yield from reference(kind, f"{key}[]" if _element(hints[f.name]) else key)
+        else:
+            default = "(required)" if f.default is MISSING else repr(f.default)
+            yield key, default, f.metadata["help"]
+
+
+_KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", float: "a number"}
 
 
 class _Reader:
-    """Walks the TOML tables, checking each key's type and value as it goes."""
+    """Reads TOML tables into the dataclasses above, checking each key as it goes."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -133,255 +382,86 @@ class _Reader:
     def fail(self, key: str, message: str) -> ConfigError:
         return ConfigError(self.path, key, message)
 
-    def table(self, raw: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+    def read(self, cls: type[Any], raw: Any, prefix: str) -> Any:
+        """One table into `cls`: unknown keys refused, required keys demanded."""
         if not isinstance(raw, dict):
-            raise self.fail(key, "must be a table")
-        unknown = sorted(set(raw) - allowed)
+            raise self.fail(prefix, "must be a table")
+        known = {f.name: f for f in _file_fields(cls)}
+        unknown = sorted(set(raw) - set(known))
         if unknown:
-            where = f"{key}.{unknown[0]}" if key else unknown[0]
-            raise self.fail(where, f"unknown key (known: {', '.join(sorted(allowed))})")
+            raise self.fail(
+                _join(prefix, unknown[0]), f"unknown key (known: {', '.join(sorted(known))})"
+            )
+        hints = get_type_hints(cls)
+        values = {}
+        for name, f in known.items():
+            key = _join(prefix, name)
+            if name not in raw:
+                if f.default is MISSING and f.default_factory is MISSING:
+                    raise self.fail(key, "is required")
+                continue
+            values[name] = self.value(f, hints[name], raw[name], key)
+        if prefix == "":
+            values["path"] = str(self.path)
+        return cls(**values)
+
+    def value(self, f: Field[Any], kind: Any, raw: Any, key: str) -> Any:
+        parse: Parse | None = f.metadata.get("parse")
+        element = _element(kind)
+        if parse is not None:
+            value = parse(self, raw, key)
+        elif is_dataclass(kind):
+            value = self.read(kind, raw, key)  # type: ignore[arg-type]
+        elif element is not None and is_dataclass(element):
+            tables = self.typed(raw, list, key)
+            value = tuple(self.read(element, t, f"{key}[{i}]") for i, t in enumerate(tables))  # type: ignore[arg-type]
+            _unique_names(self, value, key)
+        else:
+            value = self.typed(raw, kind, key)
+        check: Check | None = f.metadata.get("check")
+        problem = check(value) if check is not None and value is not None else None
+        if problem:
+            raise self.fail(key, problem)
+        return value
+
+    def typed(self, raw: Any, kind: Any, key: str) -> Any:
+        """`raw` as `kind` (str, int, float, bool, Path, tuple[str, ...], X | None)."""
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        if isinstance(kind, types.UnionType) and len(options) == 1:
+            kind = options[0]
+        if _element(kind) is str:
+            if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+                raise self.fail(key, "must be a list of strings")
+            return tuple(raw)
+        if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
+            return float(raw)
+        if kind is list and isinstance(raw, list):
+            return raw
+        if (kind in (int, float) and isinstance(raw, bool)) or not isinstance(raw, kind):
+            name = _KIND_NAMES.get(kind, "a list")
+            raise self.fail(key, f"must be {name}, not {raw!r}")
         return raw
 
-    def get(self, raw: dict[str, Any], prefix: str, key: str, kind: type[T], default: T) -> T:
-        if key not in raw:
-            return default
-        value = raw[key]
-        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-            raise self.fail(_join(prefix, key), f"must be {_KIND_NAMES[kind]}, not {value!r}")
-        return value
 
-    def checked(
-        self,
-        raw: dict[str, Any],
-        prefix: str,
-        key: str,
-        check: Callable[[str], str | None],
-        default: str | None = None,
-    ) -> str | None:
-        value = self.get(raw, prefix, key, str, default)
-        if value is None:
-            return None
-        problem = check(value)
-        if problem:
-            raise self.fail(_join(prefix, key), problem)
-        return value
-
-    def strings(self, raw: dict[str, Any], prefix: str, key: str) -> tuple[str, ...]:
-        values = self.get(raw, prefix, key, list, [])
-        if not all(isinstance(v, str) for v in values):
-            raise self.fail(_join(prefix, key), "must be a list of strings")
-        return tuple(values)
-
-    def config(self, raw: dict[str, Any]) -> Config:
-        top = self.table(
-            raw,
-            "",
-            {
-                "base_url",
-                "max_entries",
-                "language",
-                "seeds",
-                "combined",
-                "policy",
-                "sources",
-                "paths",
-                "run",
-                "websub",
-            },
-        )
-        base_url = self.checked(top, "", "base_url", _web_url, Config.base_url) or Config.base_url
-        if not base_url.endswith("/"):
-            base_url += "/"
-        max_entries = self.get(top, "", "max_entries", int, Config.max_entries)
-        if max_entries < 1:
-            raise self.fail("max_entries", "must be at least 1")
-        seeds = self.table(top.get("seeds", {}), "seeds", {"max_bytes", "max_future_hours"})
-        max_bytes = self.get(seeds, "seeds", "max_bytes", int, Config.max_seed_bytes)
-        if max_bytes < 64:
-            raise self.fail("seeds.max_bytes", "must be at least 64")
-        future_hours = self.get(seeds, "seeds", "max_future_hours", int, 24)
-        if future_hours < 0:
-            raise self.fail("seeds.max_future_hours", "must not be negative")
-        sources_raw = self.get(top, "", "sources", list, [])
-        sources = tuple(self.source(s, f"sources[{i}]") for i, s in enumerate(sources_raw))
-        names = [s.name for s in sources]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                raise self.fail(f"sources[{i}].name", f"{name!r} is used by an earlier source")
-        return Config(
-            path=str(self.path),
-            base_url=base_url,
-            max_entries=max_entries,
-            language=self.checked(top, "", "language", _language),
-            max_seed_bytes=max_bytes,
-            max_future=timedelta(hours=future_hours),
-            combined=self.combined(top.get("combined", {})),
-            sources=sources,
-            policy=self.policy(top.get("policy", {})),
-            paths=self.paths(top.get("paths", {})),
-            run=self.run(top.get("run", {})),
-            websub=read_websub(self, top.get("websub", {})),
-        )
-
-    def paths(self, raw: Any) -> Paths:
-        t = self.table(raw, "paths", {"seeds", "out", "state"})
-        d = Paths()
-        return Paths(
-            seeds=Path(_nonempty(self, t, "paths", "seeds", str(d.seeds))),
-            out=Path(_nonempty(self, t, "paths", "out", str(d.out))),
-            state=Path(_nonempty(self, t, "paths", "state", str(d.state))),
-        )
-
-    def run(self, raw: Any) -> RunSettings:
-        keys = {f.name for f in fields(RunSettings)}
-        t = self.table(raw, "run", keys)
-        d = RunSettings()
-        number = (int, float)
-        values: dict[str, Any] = {}
-        for key in ("interval_seconds", "settle_seconds", "lock_wait_seconds", "full_scan_seconds",
-                    "health_max_age_seconds"):  # fmt: skip
-            value = t.get(key, getattr(d, key))
-            if isinstance(value, bool) or not isinstance(value, number) or value < 0:
-                raise self.fail(f"run.{key}", f"must be a number of seconds, not {value!r}")
-            values[key] = float(value)
-        if values["interval_seconds"] <= 0:
-            raise self.fail("run.interval_seconds", "must be more than 0")
-        cron = self.get(t, "run", "cron", str, "").strip() or None
-        if cron is not None and len(cron.split()) != 5:
-            raise self.fail("run.cron", f"{cron!r} is not a 5-field crontab expression")
-        jobs = self.get(t, "run", "jobs", int, d.jobs)
-        if jobs < 0:
-            raise self.fail("run.jobs", "must be 0 (one per core) or more")
-        port = self.get(t, "run", "port", int, d.port)
-        if not 0 <= port <= 65535:
-            raise self.fail("run.port", f"{port} is not a TCP port")
-        return RunSettings(
-            cron=cron,
-            misfire_grace_seconds=self.get(t, "run", "misfire_grace_seconds", int, 60),
-            host=_nonempty(self, t, "run", "host", d.host),
-            port=port,
-            serve=self.get(t, "run", "serve", bool, d.serve),
-            jobs=jobs,
-            watch=self.get(t, "run", "watch", bool, d.watch),
-            **values,
-        )
-
-    def combined(self, raw: Any) -> CombinedFeed:
-        t = self.table(raw, "combined", {"title", "subtitle", "author", "icon", "language"})
-        d = CombinedFeed()
-        return CombinedFeed(
-            title=_nonempty(self, t, "combined", "title", d.title),
-            subtitle=self.get(t, "combined", "subtitle", str, d.subtitle),
-            author=_nonempty(self, t, "combined", "author", d.author),
-            icon=self.checked(t, "combined", "icon", _web_url),
-            language=self.checked(t, "combined", "language", _language),
-        )
-
-    def source(self, raw: Any, key: str) -> SourceRule:
-        t = self.table(
-            raw,
-            key,
-            {
-                "name", "title", "subtitle", "homepage", "match", "language", "icon", "author",
-                "section_from_path",
-            },
-        )  # fmt: skip
-        for required in ("name", "title", "homepage", "match"):
-            if required not in t:
-                raise self.fail(f"{key}.{required}", "is required")
-        name = self.get(t, key, "name", str, "")
-        if not NAME_PATTERN.fullmatch(name):
-            raise self.fail(f"{key}.name", "must be 1-64 of a-z 0-9 . _ - (it names the feed file)")
-        if name == COMBINED_NAME:
-            raise self.fail(f"{key}.name", f"{COMBINED_NAME!r} is reserved for the combined feed")
-        match = self.strings(t, key, "match")
-        if not match:
-            raise self.fail(f"{key}.match", "must list at least one host/path prefix")
-        return SourceRule(
-            name=name,
-            title=_nonempty(self, t, key, "title", ""),
-            homepage=self.checked(t, key, "homepage", _web_url) or "",
-            match=tuple(self.match_rule(m, f"{key}.match") for m in match),
-            subtitle=self.get(t, key, "subtitle", str, None),
-            language=self.checked(t, key, "language", _language),
-            icon=self.checked(t, key, "icon", _web_url),
-            author=self.get(t, key, "author", str, None) or None,
-            section_from_path=self.get(t, key, "section_from_path", bool, False),
-        )
-
-    def match_rule(self, value: str, key: str) -> tuple[str, str]:
-        """'www.rfi.fr/cn/' -> ('www.rfi.fr', '/cn/'); a scheme, if given, is ignored."""
-        text = value.strip()
-        if "://" not in text:
-            text = "https://" + text
-        parts = urlsplit(text)
-        if not parts.hostname or parts.query or parts.fragment:
-            raise self.fail(key, f"{value!r} is not a host with an optional path prefix")
-        return parts.hostname.lower(), parts.path or "/"
-
-    def policy(self, raw: Any) -> HtmlPolicy:
-        keys = {
-            "extra_tracking_parameters",
-            "extra_share_url_patterns",
-            "extra_promo_text_patterns",
-            "deny_tags",
-        }
-        t = self.table(raw, "policy", keys)
-        values = {k: self.strings(t, "policy", k) for k in keys}
-        for k in ("extra_share_url_patterns", "extra_promo_text_patterns"):
-            for pattern in values[k]:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    raise self.fail(f"policy.{k}", f"{pattern!r} is not a regex: {exc}") from exc
-        return default_policy().with_overrides(**values)
+def _file_fields(cls: type[Any]) -> list[Field[Any]]:
+    return [f for f in fields(cls) if f.metadata.get("toml", True)]
 
 
-def read_websub(reader: _Reader, raw: Any) -> WebSubSettings:
-    """`[websub]`: hub URLs must be absolute http(s), listed once; every duration positive."""
-    t = reader.table(raw, "websub", {f.name for f in fields(WebSubSettings)})
-    d = WebSubSettings()
-    hubs = reader.strings(t, "websub", "hubs")
-    for i, hub in enumerate(hubs):
-        problem = _web_url(hub)
-        if problem is None and (urlsplit(hub).fragment or any(c.isspace() for c in hub)):
-            problem = f"{hub!r} must not carry a #fragment or white space"
-        if problem is None and hub in hubs[:i]:
-            problem = f"{hub!r} is listed twice"
-        if problem:
-            raise reader.fail(f"websub.hubs[{i}]", problem)
-    seconds: dict[str, float] = {}
-    for key in ("timeout_seconds", "budget_seconds", "retry_seconds", "max_retry_seconds"):
-        value = t.get(key, getattr(d, key))
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not number or not 0 < value < math.inf:
-            raise reader.fail(f"websub.{key}", f"must be seconds above 0, not {value!r}")
-        seconds[key] = float(value)
-    if seconds["max_retry_seconds"] < seconds["retry_seconds"]:
-        raise reader.fail("websub.max_retry_seconds", "must not be less than retry_seconds")
-    max_attempts = reader.get(t, "websub", "max_attempts", int, d.max_attempts)
-    if max_attempts < 1:
-        raise reader.fail("websub.max_attempts", "must be at least 1")
-    return WebSubSettings(hubs=hubs, max_attempts=max_attempts, **seconds)
+def _element(kind: Any) -> Any:
+    """T for tuple[T, ...], else None."""
+    if typing.get_origin(kind) is tuple:
+        args = typing.get_args(kind)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+    return None
 
 
-_KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}
+def _unique_names(reader: _Reader, tables: tuple[Any, ...], key: str) -> None:
+    names = [getattr(t, "name", None) for t in tables]
+    for i, name in enumerate(names):
+        if name is not None and name in names[:i]:
+            raise reader.fail(f"{key}[{i}].name", f"{name!r} is used by an earlier source")
 
 
 def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
-
-
-def _nonempty(reader: _Reader, raw: dict[str, Any], prefix: str, key: str, default: str) -> str:
-    value = reader.get(raw, prefix, key, str, default).strip()
-    if not value:
-        raise reader.fail(_join(prefix, key), "must not be empty")
-    return value
-
-
-def _web_url(value: str) -> str | None:
-    return None if is_web_url(value) else f"{value!r} is not an absolute http(s) URL"
-
-
-def _language(value: str) -> str | None:
-    return None if LANGUAGE_PATTERN.fullmatch(value) else f"{value!r} is not a language tag"

@@ -42,6 +42,17 @@ class ParsedArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class Media:
+    """An image, audio or video file an article points at (lead image, enclosure)."""
+
+    url: str
+    medium: str  # "image" | "audio" | "video"
+    type: str | None = None  # MIME type, when known from the page or the URL's file suffix
+    length: int | None = None  # bytes, when the page says
+    alt: str = ""  # plain text: the image's own alt text in the article, "" when it has none
+
+
+@dataclass(frozen=True, slots=True)
 class CleanArticle:
     """An article whose HTML is cleaned and sanitized: safe to put in front of a reader.
 
@@ -57,6 +68,9 @@ class CleanArticle:
     summary: str
     content_html: str
     categories: tuple[str, ...] = ()
+    image: Media | None = None  # the lead image
+    enclosures: tuple[Media, ...] = ()  # audio/video files the page gives directly
+    modified: datetime | None = None  # the page's own modification time, when it says
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,21 +85,6 @@ class StoredEntry:
     published: datetime
     updated: datetime
     categories: tuple[str, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class FeedInfo:
-    """What a feed says about itself: a configured or derived source, or the combined feed."""
-
-    name: str
-    feed_id: str
-    title: str
-    self_url: str
-    homepage: str
-    author: str
-    subtitle: str | None = None
-    language: str | None = None
-    icon: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,10 @@ from threading import Event
 from typing import Any
 
 from refeed import __version__
-from refeed.config import COMBINED_NAME, Config
+from refeed.config import Config
 from refeed.ingest.seeds import scan_changes, seed_names, stat_named
-from refeed.ingest.sources import FEED_SUFFIX, SourceResolver
 from refeed.ingest.worker import Job, Outcome, hash_file, ingest_all
-from refeed.models import FeedInfo, Rejection, SeedFile, StoredEntry
-from refeed.output.publish import remove_if_exists, write_if_changed
+from refeed.models import Rejection, SeedFile
 from refeed.state.store import ALL_SOURCES, Store, from_us, to_us
 
 log = logging.getLogger(__name__)
@@ -111,7 +109,8 @@ def run_pass(
 def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool) -> bool:
     """Re-ingest everything when what cleaning depends on changed (True), re-render when
     only the looks did."""
-    ingest = _fingerprint(__version__, config.policy, config.sources, config.max_seed_bytes,
+    routing = [rule.routing() for rule in config.sources]
+    ingest = _fingerprint(__version__, config.policy, routing, config.max_seed_bytes,
                           config.max_future)  # fmt: skip
     render = _fingerprint(__version__, config, str(out_dir.resolve()))
     reset = full or store.get_meta("ingest") != ingest
@@ -254,47 +253,13 @@ def _apply(outcome: Outcome, store: Store, report: PassReport) -> None:
 
 
 def _render_dirty(store: Store, config: Config, out_dir: Path, report: PassReport) -> None:
-    """Re-render the feeds of dirty sources and the combined feed; drop feeds of empty sources."""
-    dirty = store.dirty_sources()
-    if not dirty:
+    """Publish the feeds that the changed sources touch, in every format (refeed.output)."""
+    if not store.dirty_sources():
         return
-    from refeed.output.atom import render_feed  # deferred: a pass with nothing to render skips it
+    from refeed.output.render import publish_dirty  # deferred: an idle pass imports no output
 
-    resolver = SourceResolver(config)
-    owned = store.written_feeds()
-    infos: dict[str, tuple[FeedInfo, datetime]] = {}
-
-    def source_info(name: str, newest: StoredEntry) -> FeedInfo:
-        info = resolver.feed_info(name, sample_url=newest.article.url)
-        infos[name] = (info, newest.updated)
-        return info
-
-    def publish(name: str, data: bytes | None) -> None:
-        path = out_dir / (name + FEED_SUFFIX)
-        if data is None:
-            if name in owned and remove_if_exists(path):
-                report.deleted.append(path.name)
-        elif write_if_changed(path, data):
-            report.written.append(path.name)
-        store.set_written(name, data is not None)
-
-    for name in sorted(dirty - {COMBINED_NAME}):
-        entries = store.newest_entries(name, config.max_entries)
-        publish(name, render_feed(source_info(name, entries[0]), entries) if entries else None)
-    combined = store.newest_entries(None, config.max_entries)
-    for source in sorted({e.source for e in combined} - set(infos)):
-        source_info(source, store.newest_entries(source, 1)[0])
-    publish(
-        COMBINED_NAME, render_feed(resolver.combined_info(), combined, infos) if combined else None
-    )
+    published = publish_dirty(store, config, out_dir)
+    report.written += published.written
+    report.deleted += published.deleted
     with store.transaction():
         store.clear_dirty()
-
-
-def feed_counts(store: Store, config: Config) -> dict[str, int]:
-    """Entries in each feed file, as the state stands (for the build's summary line)."""
-    stats = store.source_stats()
-    counts = {s.source + FEED_SUFFIX: min(s.entries, config.max_entries) for s in stats}
-    if stats:
-        counts[COMBINED_NAME + FEED_SUFFIX] = min(sum(s.entries for s in stats), config.max_entries)
-    return counts

@@ -16,11 +16,13 @@ Steps 1-6 make the content clean; only step 7 makes it safe.
 from __future__ import annotations
 
 import re
+from datetime import tzinfo
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
 from refeed.errors import SeedError
+from refeed.ingest.page import with_page_facts
 from refeed.ingest.policy import HtmlPolicy
 from refeed.ingest.sanitize import sanitize_html, xml_safe_text
 from refeed.ingest.sources import entry_id
@@ -45,8 +47,11 @@ _PLACEHOLDER = re.compile(
 AUTHOR_MAX_CHARS = 120
 
 
-def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
-    """Clean and sanitize one article; SeedError if nothing worth publishing is left."""
+def clean_article(
+    article: ParsedArticle, policy: HtmlPolicy, zone: tzinfo | None = None
+) -> CleanArticle:
+    """Clean and sanitize one article; SeedError if nothing worth publishing is left.
+    `zone`: the source's time zone, for page dates written without an offset."""
     soup = BeautifulSoup(article.body_html, "lxml")
     root: Tag = soup.body or soup
     base = article.url
@@ -69,7 +74,7 @@ def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
     content = sanitize_html(root.decode_contents(), policy)
     url = canonical_url(article.url, policy.is_tracking_parameter)
     title = xml_safe_text(article.title).strip() or _shorten(summary, 80) or url
-    return CleanArticle(
+    clean = CleanArticle(
         seed=article.seed,
         entry_id=entry_id(url),
         url=url,
@@ -80,6 +85,7 @@ def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
         content_html=content,
         categories=categories,
     )
+    return with_page_facts(clean, article.body_html, zone)
 
 
 def _flatten_deep(root: Tag, tags: list[Tag], max_depth: int) -> list[Tag]:

@@ -1,4 +1,5 @@
-"""Which source an article belongs to, decided by its URL, and what each feed says of itself.
+"""Which source an article belongs to, decided by its URL (routing only: how a source's feed
+presents itself is refeed.output.feeds' business, read at render time).
 
 Configured rules match on host and path prefix; the longest matching prefix wins, so a rule for
 `www.rfi.fr/cn/` beats one for `www.rfi.fr/`. An article whose host no rule matches gets a source
@@ -10,18 +11,13 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from urllib.parse import unquote, urljoin, urlsplit
+import zoneinfo
+from datetime import tzinfo
+from urllib.parse import unquote, urlsplit
 
 from refeed.config import COMBINED_NAME, Config, SourceRule
-from refeed.models import FeedInfo
 
-FEED_SUFFIX = ".atom"
 _NOT_NAME_CHARS = re.compile(r"[^a-z0-9.-]+")
-
-
-def feed_id(self_url: str) -> str:
-    """A feed's id: a name-based UUID of the URL it is published at (RFC 4122 section 4.3)."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, self_url).urn
 
 
 def entry_id(canonical_url: str) -> str:
@@ -30,7 +26,7 @@ def entry_id(canonical_url: str) -> str:
 
 
 class SourceResolver:
-    """Maps article URLs to sources and sources to FeedInfo, for one Config."""
+    """Maps article URLs to sources, and to the categories their paths name, for one Config."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -58,6 +54,13 @@ class SourceResolver:
                 return rule
         return None
 
+    def zone_for(self, url: str) -> tzinfo | None:
+        """The time zone of dates written without an offset on `url`'s pages, if configured."""
+        rule = self._rule_for(url)
+        if rule is None or rule.timezone is None:
+            return None
+        return zoneinfo.ZoneInfo(rule.timezone)
+
     def url_categories(self, url: str) -> tuple[str, ...]:
         """The section named by the URL path, for sources with `section_from_path`.
 
@@ -74,51 +77,6 @@ class SourceResolver:
             return ()
         section = unquote(segments[0]).strip()
         return (section,) if section else ()
-
-    def feed_info(self, name: str, sample_url: str | None = None) -> FeedInfo:
-        """FeedInfo for a source; `sample_url` (one of its articles) describes a derived source."""
-        cfg = self.config
-        self_url = urljoin(cfg.base_url, name + FEED_SUFFIX)
-        rule = self.rules.get(name)
-        if rule is not None:
-            return FeedInfo(
-                name=name,
-                feed_id=feed_id(self_url),
-                title=rule.title,
-                self_url=self_url,
-                homepage=rule.homepage,
-                author=rule.author or rule.title,
-                subtitle=rule.subtitle,
-                language=rule.language or cfg.language,
-                icon=rule.icon,
-            )
-        parts = urlsplit(sample_url or f"https://{name}/")
-        homepage = f"{parts.scheme}://{parts.netloc}/"
-        return FeedInfo(
-            name=name,
-            feed_id=feed_id(self_url),
-            title=parts.hostname or name,
-            self_url=self_url,
-            homepage=homepage,
-            author=parts.hostname or name,
-            subtitle=f"Articles from {parts.hostname or name}",
-            language=cfg.language,
-        )
-
-    def combined_info(self) -> FeedInfo:
-        cfg, combined = self.config, self.config.combined
-        self_url = urljoin(cfg.base_url, COMBINED_NAME + FEED_SUFFIX)
-        return FeedInfo(
-            name=COMBINED_NAME,
-            feed_id=feed_id(self_url),
-            title=combined.title,
-            self_url=self_url,
-            homepage=cfg.base_url,
-            author=combined.author,
-            subtitle=combined.subtitle,
-            language=combined.language or cfg.language,
-            icon=combined.icon,
-        )
 
 
 def derived_name(host: str) -> str:

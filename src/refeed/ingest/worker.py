@@ -111,7 +111,8 @@ class _Ingestor:
 
     def _clean(self, parsed: Any) -> CleanArticle:
         try:
-            article: CleanArticle = self.clean(parsed, self.config.policy)
+            zone = self.resolver.zone_for(parsed.url)
+            article: CleanArticle = self.clean(parsed, self.config.policy, zone)
         except SeedError:
             raise
         except Exception as exc:  # a bug, but one file must not cost the others

@@ -1,4 +1,4 @@
-"""Entries -> Atom feed bytes. The only module that imports feedgen.
+"""Feed -> Atom (RFC 4287) bytes. The only module that imports feedgen.
 
 Rendering is a pure function of its arguments: feedgen stamps "now" into `updated` and its own
 name into `generator` unless told otherwise, so both are always set here, and entries are added
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,68 +17,61 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from refeed import __version__
-from refeed.models import FeedInfo, StoredEntry
+from refeed.output.mediarss import MRSS_NS, add_media, media_of
+from refeed.output.model import Feed, FeedMeta, Item, Media
 
 GENERATOR = "refeed"
+MEDIA_TYPE = "application/atom+xml"
 # Text that a reader could take for markup: such a title is sent as type="html", escaped, so
 # that it is shown exactly as written (RFC 4287 section 3.1.1.2).
 _LOOKS_LIKE_MARKUP = re.compile(r"<[/!?a-zA-Z]|&[#a-zA-Z0-9]+;")
 
 
-def render_feed(
-    info: FeedInfo,
-    entries: Sequence[StoredEntry],
-    sources: dict[str, tuple[FeedInfo, datetime]] | None = None,
-) -> bytes:
-    """An Atom feed of `entries` (already ordered and capped) described by `info`.
-
-    With `sources` (source name -> its FeedInfo and updated time), each entry carries an
-    atom:source element naming the feed it comes from: that is the combined feed.
-    """
-    if not entries:
-        raise ValueError(f"feed {info.name!r} has no entries: its updated time is undefined")
+def render_atom(feed: Feed) -> bytes:
+    """The Atom feed of `feed`; items that carry their source get a complete atom:source."""
+    meta = feed.meta
     fg = FeedGenerator()
-    fg.register_extension("refeed", _NoFeedExtension, _EntryExtras, rss=False)
-    fg.id(info.feed_id)
-    fg.title(info.title)
-    if info.subtitle:
-        fg.subtitle(info.subtitle)
-    fg.link(href=info.self_url, rel="self", type="application/atom+xml")
-    fg.link(href=info.homepage, rel="alternate", type="text/html")
-    fg.author(name=info.author)
-    if info.language:
-        fg.language(info.language)
-    if info.icon:
-        fg.icon(info.icon)
+    with_media = any(item.image or item.enclosures for item in feed.items)
+    feed_ext = _MediaNamespace if with_media else _NoFeedExtension
+    fg.register_extension("refeed", feed_ext, _EntryExtras, rss=False)
+    fg.id(meta.feed_id)
+    fg.title(meta.title)
+    if meta.subtitle:
+        fg.subtitle(meta.subtitle)
+    fg.link(href=meta.url("atom"), rel="self", type=MEDIA_TYPE)
+    fg.link(href=meta.homepage, rel="alternate", type="text/html")
+    fg.author(name=meta.author)
+    if meta.language:
+        fg.language(meta.language)
+    if meta.icon:
+        fg.icon(meta.icon)
     fg.generator(GENERATOR, version=__version__)
-    fg.updated(max(e.updated for e in entries))
-    for entry in entries:
-        _add_entry(fg, entry, sources)
+    fg.updated(feed.updated)
+    for item in feed.items:
+        _add_entry(fg, item)
     data: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data
 
 
-def _add_entry(
-    fg: FeedGenerator, entry: StoredEntry, sources: dict[str, tuple[FeedInfo, datetime]] | None
-) -> None:
-    a = entry.article
+def _add_entry(fg: FeedGenerator, item: Item) -> None:
     fe = fg.add_entry(order="append")
     extras: _EntryExtras = fe.refeed
-    fe.id(a.entry_id)
-    title, extras.title_type = _text_construct(a.title)
+    fe.id(item.entry_id)
+    title, extras.title_type = _text_construct(item.title)
     fe.title(title)
-    fe.link(href=a.url, rel="alternate", type="text/html")
-    fe.published(entry.published)
-    fe.updated(entry.updated)
-    if a.author:
-        fe.author(name=a.author)
-    for term in entry.categories:
+    fe.link(href=item.url, rel="alternate", type="text/html")
+    fe.published(item.published)
+    fe.updated(item.updated)
+    for name in item.authors:
+        fe.author(name=name)
+    for term in item.categories:
         fe.category(term=term)
-    if a.summary:
-        fe.summary(*_text_construct(a.summary))
-    fe.content(a.content_html, type="html")
-    if sources is not None:
-        extras.source = sources[entry.source]
+    if item.summary:
+        fe.summary(*_text_construct(item.summary))
+    fe.content(item.content_html, type="html")
+    if item.source is not None and item.source_updated is not None:
+        extras.source = (item.source, item.source_updated)
+    extras.media = media_of(item)
 
 
 def _text_construct(text: str) -> tuple[str, str]:
@@ -93,13 +85,21 @@ class _NoFeedExtension(BaseExtension):  # type: ignore[misc]
     """feedgen requires a feed-level class for every extension; ours adds nothing there."""
 
 
+class _MediaNamespace(BaseExtension):  # type: ignore[misc]
+    """Declares Media RSS on the root of a feed whose entries carry media."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": MRSS_NS}
+
+
 class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]
-    """What feedgen cannot write: a title's type, the entry link's rel and type, and a complete
-    atom:source (RFC 4287 section 4.2.11)."""
+    """What feedgen cannot write (right): a title's type, the entry link's rel and type,
+    enclosures and Media RSS, and a complete atom:source (RFC 4287 section 4.2.11)."""
 
     def __init__(self) -> None:
         self.title_type = "text"
-        self.source: tuple[FeedInfo, datetime] | None = None
+        self.source: tuple[FeedMeta, datetime] | None = None
+        self.media: tuple[Media, ...] = ()
 
     def extend_atom(self, entry: Any) -> Any:
         link = entry.find("link")  # feedgen 1.0 drops an entry link's rel and type
@@ -107,18 +107,26 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]
         link.set("type", "text/html")
         if self.title_type != "text":
             entry.find("title").set("type", self.title_type)
+        # Enclosures are written here, not with feedgen's enclosure(): feedgen 1.0 writes
+        # each one twice, the second time as a plain link (python-feedgen#135), which the
+        # W3C validator reports as DuplicateAtomLink.
+        for media in self.media:
+            if media.type is not None:
+                link = etree.SubElement(entry, "link", rel="enclosure", href=media.url)
+                link.set("type", media.type)
+                if media.length is not None:
+                    link.set("length", str(media.length))
+        add_media(etree.SubElement, entry, self.media)
         if self.source is None:
             return entry
-        info, updated = self.source
+        meta, updated = self.source
         source = etree.Element("source")
-        etree.SubElement(source, "id").text = info.feed_id
-        etree.SubElement(source, "title").text = info.title
+        etree.SubElement(source, "id").text = meta.feed_id
+        etree.SubElement(source, "title").text = meta.title
         etree.SubElement(source, "updated").text = updated.isoformat()
-        etree.SubElement(
-            source, "link", href=info.self_url, rel="self", type="application/atom+xml"
-        )
-        etree.SubElement(source, "link", href=info.homepage, rel="alternate", type="text/html")
+        etree.SubElement(source, "link", href=meta.url("atom"), rel="self", type=MEDIA_TYPE)
+        etree.SubElement(source, "link", href=meta.homepage, rel="alternate", type="text/html")
         author = etree.SubElement(source, "author")
-        etree.SubElement(author, "name").text = info.author
+        etree.SubElement(author, "name").text = meta.author
         entry.append(source)
         return entry

@@ -14,16 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from refeed.models import Media  # defined with the article it comes from; part of this model
 
-@dataclass(frozen=True, slots=True)
-class Media:
-    """An image, audio or video file an item points at (lead image, enclosure)."""
-
-    url: str
-    medium: str  # "image" | "audio" | "video"
-    type: str | None = None  # MIME type, when known from the page or the URL's file suffix
-    length: int | None = None  # bytes, when the page says
-    alt: str = ""  # plain text: the image's own alt text in the article, "" when it has none
+__all__ = ["Feed", "FeedMeta", "Item", "Media", "Site"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from refeed.ingest.policy import HtmlPolicy
 from refeed.ingest.sanitize import sanitize_html
-from refeed.ingest.sources import feed_id
+from refeed.output.feeds import feed_id
 from refeed.output.model import Feed, FeedMeta, Item
 
 Convert = Callable[[str], str]

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 from refeed import __version__
 from refeed.config import WebSubSettings
+from refeed.output.formats import FEED_FORMATS
 from refeed.state.store import PingRow, Store
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,10 @@ class _HubRun:
 
 
 def topic_urls(base_url: str, names: Iterable[str]) -> list[str]:
-    """The topic URL of each written feed file (its self link): base_url + file name."""
-    return [base_url + name for name in names]
+    """The topic URL of each written subscription document (its self link): base_url + file
+    name. Pages, the OPML and archive pages (in a sub-folder) are no topics."""
+    suffixes = tuple(f.suffix for f in FEED_FORMATS.values())
+    return [base_url + name for name in names if "/" not in name and name.endswith(suffixes)]
 
 
 def deliver_pings(

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from refeed.models import CleanArticle, Rejection, StoredEntry
+from refeed.models import CleanArticle, Media, Rejection, StoredEntry
 
-SCHEMA_VERSION = 2  # any other version is rebuilt from the seed files
+SCHEMA_VERSION = 3  # any other version is rebuilt from the seed files
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE seeds (
@@ -48,7 +48,8 @@ CREATE TABLE articles (
     content_html TEXT NOT NULL,
     categories TEXT NOT NULL,  -- JSON list
     published_us INTEGER NOT NULL,
-    updated_us INTEGER NOT NULL
+    updated_us INTEGER NOT NULL,
+    media TEXT NOT NULL        -- JSON: {"image": {...} | null, "enclosures": [{...}]}
 );
 CREATE INDEX articles_url ON articles(url);
 CREATE TABLE entries (
@@ -220,8 +221,16 @@ class Store:
         updated: datetime,
         keep_published: bool,
     ) -> None:
-        """Store an accepted file's article; `keep_published` keeps an edited file's first date."""
+        """Store an accepted file's article; `keep_published` keeps an edited file's first date.
+
+        A modification time the page states moves `updated` when it is later than the seed's
+        timestamp and no later than the file itself (a page cannot be saved before it was
+        modified: that bound keeps a bogus future date from pinning an entry on top).
+        """
         published = to_us(article.published)
+        updated_us = to_us(updated)
+        if article.modified is not None and to_us(article.modified) <= mtime_ns // 1000:
+            updated_us = max(updated_us, to_us(article.modified))
         if keep_published:
             row = self.db.execute(
                 "SELECT published_us FROM articles WHERE path = ?", (path,)
@@ -235,12 +244,12 @@ class Store:
         )
         self._indexed(path, (size, mtime_ns))
         self.db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 path, article.url, article.entry_id, source, article.title, article.author,
                 article.summary, article.content_html,
                 json.dumps(list(categories), ensure_ascii=False),
-                published, max(published, to_us(updated)),
+                published, max(published, updated_us), _media_json(article),
             ),
         )  # fmt: skip
         self._merge(article.url)
@@ -328,16 +337,18 @@ class Store:
         where, args = ("WHERE e.source = ?", (source, cap)) if source else ("", (cap,))
         rows = self.db.execute(
             f"""SELECT e.source, e.published_us, e.updated_us, a.path, a.entry_id, a.url, a.title,
-                       a.author, a.summary, a.content_html, a.categories, a.published_us
+                       a.author, a.summary, a.content_html, a.categories, a.published_us,
+                       a.media
                 FROM entries e JOIN articles a ON a.path = e.path {where}
                 ORDER BY e.updated_us DESC, e.entry_id DESC LIMIT ?""",
             args,
         )
         out = []
-        for src, pub, upd, path, eid, url, title, author, summary, html, cats, a_pub in rows:
+        for src, pub, upd, path, eid, url, title, author, summary, html, cats, a_pub, media in rows:
             categories = tuple(json.loads(cats))
+            image, enclosures = _media_from_json(media)
             article = CleanArticle(path, eid, url, title, from_us(a_pub), author, summary, html,
-                                   categories)  # fmt: skip
+                                   categories, image, enclosures)  # fmt: skip
             out.append(StoredEntry(src, article, from_us(pub), from_us(upd), categories))
         return out
 
@@ -428,6 +439,21 @@ class Store:
 def _ping(row: tuple[str, str, int, int, str | None, int]) -> PingRow:
     hub, topic, attempts, next_at_us, error, failed = row
     return PingRow(hub, topic, attempts, from_us(next_at_us), error, bool(failed))
+
+
+def _media_json(article: CleanArticle) -> str:
+    def plain(m: Media) -> dict[str, object]:
+        return {"url": m.url, "medium": m.medium, "type": m.type, "length": m.length, "alt": m.alt}
+
+    image = None if article.image is None else plain(article.image)
+    data = {"image": image, "enclosures": [plain(m) for m in article.enclosures]}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _media_from_json(text: str) -> tuple[Media | None, tuple[Media, ...]]:
+    data = json.loads(text)
+    image = None if data["image"] is None else Media(**data["image"])
+    return image, tuple(Media(**m) for m in data["enclosures"])
 
 
 def open_store(path: Path, *, readonly: bool = False) -> Store:
