@@ -60,6 +60,45 @@ class CombinedFeed:
 
 
 @dataclass(frozen=True)
+class DerivedFeed:
+    """A feed cut from the others by rules (`[[feeds]]`): filtered first, then capped.
+
+    Every list is a condition only when non-empty; the patterns are regular expressions,
+    searched case-insensitively unless `case_sensitive`.
+    """
+
+    name: str
+    title: str
+    subtitle: str | None = None
+    author: str | None = None
+    icon: str | None = None
+    language: str | None = None
+    sources: tuple[str, ...] = ()  # empty: every source
+    categories: tuple[str, ...] = ()  # any of them (case-insensitive)
+    authors: tuple[str, ...] = ()  # any of them (case-insensitive)
+    languages: tuple[str, ...] = ()  # the source feed's language, by BCP 47 prefix
+    include_title: tuple[str, ...] = ()
+    include_text: tuple[str, ...] = ()  # an entry is in when any include pattern matches
+    exclude_title: tuple[str, ...] = ()
+    exclude_text: tuple[str, ...] = ()  # ... and no exclude pattern does
+    case_sensitive: bool = False
+
+    def rules(self) -> tuple[object, ...]:
+        """What decides membership (a change re-evaluates it; presentation only re-renders)."""
+        return (self.sources, self.categories, self.authors, self.languages,
+                self.include_title, self.include_text, self.exclude_title, self.exclude_text,
+                self.case_sensitive)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Archives:
+    """RFC 5005 archives: every feed's complete history, in pages of `page_size` entries."""
+
+    enabled: bool = True
+    page_size: int = 100
+
+
+@dataclass(frozen=True)
 class Outputs:
     """What is published: the feed formats every feed is written in."""
 
@@ -106,6 +145,8 @@ class Config:
     sources: tuple[SourceRule, ...] = ()
     policy: HtmlPolicy = field(default_factory=default_policy)
     outputs: Outputs = Outputs()
+    archives: Archives = Archives()
+    feeds: tuple[DerivedFeed, ...] = ()
     paths: Paths = Paths()
     run: RunSettings = RunSettings()
 
@@ -184,6 +225,8 @@ class _Reader:
                 "policy",
                 "sources",
                 "outputs",
+                "archives",
+                "feeds",
                 "paths",
                 "run",
             },
@@ -207,6 +250,13 @@ class _Reader:
         for i, name in enumerate(names):
             if name in names[:i]:
                 raise self.fail(f"sources[{i}].name", f"{name!r} is used by an earlier source")
+        derived_raw = self.get(top, "", "feeds", list, [])
+        derived = tuple(self.derived(d, f"feeds[{i}]") for i, d in enumerate(derived_raw))
+        taken = {COMBINED_NAME, *names}
+        for i, feed in enumerate(derived):
+            if feed.name in taken:
+                raise self.fail(f"feeds[{i}].name", f"{feed.name!r} already names a feed")
+            taken.add(feed.name)
         return Config(
             path=str(self.path),
             base_url=base_url,
@@ -218,9 +268,50 @@ class _Reader:
             sources=sources,
             policy=self.policy(top.get("policy", {})),
             outputs=self.outputs(top.get("outputs", {})),
+            archives=self.archives(top.get("archives", {})),
+            feeds=derived,
             paths=self.paths(top.get("paths", {})),
             run=self.run(top.get("run", {})),
         )
+
+    def derived(self, raw: Any, key: str) -> DerivedFeed:
+        lists = ("sources", "categories", "authors", "languages", "include_title",
+                 "include_text", "exclude_title", "exclude_text")  # fmt: skip
+        t = self.table(raw, key, {"name", "title", "subtitle", "author", "icon", "language",
+                                  "case_sensitive", *lists})  # fmt: skip
+        for required in ("name", "title"):
+            if required not in t:
+                raise self.fail(f"{key}.{required}", "is required")
+        name = self.get(t, key, "name", str, "")
+        if not NAME_PATTERN.fullmatch(name):
+            raise self.fail(f"{key}.name", "must be 1-64 of a-z 0-9 . _ - (it names the feed file)")
+        values = {k: self.strings(t, key, k) for k in lists}
+        for k in ("include_title", "include_text", "exclude_title", "exclude_text"):
+            for pattern in values[k]:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise self.fail(f"{key}.{k}", f"{pattern!r} is not a regex: {exc}") from exc
+        for tag in values["languages"]:
+            if problem := _language(tag):
+                raise self.fail(f"{key}.languages", problem)
+        return DerivedFeed(
+            name=name,
+            title=_nonempty(self, t, key, "title", ""),
+            subtitle=self.get(t, key, "subtitle", str, None),
+            author=self.get(t, key, "author", str, None) or None,
+            icon=self.checked(t, key, "icon", _web_url),
+            language=self.checked(t, key, "language", _language),
+            case_sensitive=self.get(t, key, "case_sensitive", bool, False),
+            **values,
+        )
+
+    def archives(self, raw: Any) -> Archives:
+        t = self.table(raw, "archives", {"enabled", "page_size"})
+        size = self.get(t, "archives", "page_size", int, Archives.page_size)
+        if not 1 <= size <= 10_000:
+            raise self.fail("archives.page_size", f"must be from 1 to 10000, not {size}")
+        return Archives(self.get(t, "archives", "enabled", bool, Archives.enabled), size)
 
     def outputs(self, raw: Any) -> Outputs:
         t = self.table(raw, "outputs", {"formats"})
