@@ -169,6 +169,16 @@ def _unique_formats(reader: _Reader, value: Any, key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(reader.typed(value, tuple[str, ...], key)))
 
 
+def _feed_name(value: str) -> str | None:
+    if NAME_PATTERN.fullmatch(value):
+        return None
+    return "must be 1-64 of a-z 0-9 . _ - (it names the feed file)"
+
+
+def _languages(value: tuple[str, ...]) -> str | None:
+    return next((p for p in map(_language, value) if p), None)
+
+
 def _hub_seconds(value: float) -> str | None:
     return None if 0 < value < math.inf else f"must be seconds above 0, not {value!r}"
 
@@ -252,6 +262,48 @@ class SeedLimits:
 
 
 @dataclass(frozen=True)
+class DerivedFeed:
+    """A feed cut from the others by rules (`[[feeds]]`): filtered first, then capped.
+
+    Every list is a condition only when it is not empty; patterns are regular expressions,
+    searched case-insensitively unless `case_sensitive`.
+    """
+
+    name: str = setting(help="names the feed file (<name>.atom ...)", check=_feed_name)
+    title: str = setting(help="the feed's title", check=_nonempty, parse=_text)
+    subtitle: str | None = setting(None, "the feed's description")
+    author: str | None = setting(None, "the feed's author; default: [combined] author",
+                                 parse=_text_or_none)  # fmt: skip
+    icon: str | None = setting(None, "a small square image URL", _web_url)
+    language: str | None = setting(None, "BCP 47 tag; default: the top-level language", _language)
+    sources: tuple[str, ...] = setting((), "source feed names; default: every source")
+    categories: tuple[str, ...] = setting((), "any of these categories (case-insensitive)")
+    authors: tuple[str, ...] = setting((), "any of these bylines (case-insensitive)")
+    languages: tuple[str, ...] = setting((), "source feed languages, BCP 47 prefixes", _languages)
+    include_title: tuple[str, ...] = setting((), "regexes: in when one finds the title", _regexes)
+    include_text: tuple[str, ...] = setting((), "regexes: ... or the text", _regexes)
+    exclude_title: tuple[str, ...] = setting((), "regexes: out when one finds the title", _regexes)
+    exclude_text: tuple[str, ...] = setting((), "regexes: ... or the text", _regexes)
+    case_sensitive: bool = setting(False, "patterns match case as written")
+
+    def rules(self) -> tuple[object, ...]:
+        """What decides membership (a change judges every entry again; the rest only
+        re-renders)."""
+        return (self.sources, self.categories, self.authors, self.languages,
+                self.include_title, self.include_text, self.exclude_title, self.exclude_text,
+                self.case_sensitive)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Archives:
+    """RFC 5005 archives: every feed's complete history, in pages of `page_size` entries."""
+
+    enabled: bool = setting(True, "publish every feed's complete history")
+    page_size: int = setting(100, "entries per archive page (fixed once pages exist)",
+                             at_least(1))  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Outputs:
     """What is published: the feed formats every feed is written in."""
 
@@ -328,6 +380,8 @@ class Config:
     sources: tuple[SourceRule, ...] = setting((), "[[sources]]")
     policy: HtmlPolicy = setting(factory=default_policy, help="[policy]", parse=_policy)
     outputs: Outputs = setting(Outputs(), "[outputs]")
+    archives: Archives = setting(Archives(), "[archives]")
+    feeds: tuple[DerivedFeed, ...] = setting((), "[[feeds]]")
     paths: Paths = setting(Paths(), "[paths]")
     run: RunSettings = setting(RunSettings(), "[run]")
     websub: WebSubSettings = setting(WebSubSettings(), "[websub]", parse=_websub)
@@ -403,6 +457,7 @@ class _Reader:
             values[name] = self.value(f, hints[name], raw[name], key)
         if prefix == "":
             values["path"] = str(self.path)
+            _distinct_feed_names(self, values)
         return cls(**values)
 
     def value(self, f: Field[Any], kind: Any, raw: Any, key: str) -> Any:
@@ -461,6 +516,15 @@ def _unique_names(reader: _Reader, tables: tuple[Any, ...], key: str) -> None:
     for i, name in enumerate(names):
         if name is not None and name in names[:i]:
             raise reader.fail(f"{key}[{i}].name", f"{name!r} is used by an earlier source")
+
+
+def _distinct_feed_names(reader: _Reader, values: dict[str, Any]) -> None:
+    """A derived feed's name must name no other feed (a source, the combined feed)."""
+    taken = {COMBINED_NAME, *(s.name for s in values.get("sources", ()))}
+    for i, feed in enumerate(values.get("feeds", ())):
+        if feed.name in taken:
+            raise reader.fail(f"feeds[{i}].name", f"{feed.name!r} already names a feed")
+        taken.add(feed.name)
 
 
 def _join(prefix: str, key: str) -> str:

@@ -105,6 +105,8 @@ class FeedBuilder:
         self.store, self.config = store, config
         self._sources: dict[str, tuple[FeedMeta, datetime]] = {}
         self._totals: dict[str, int] | None = None
+        # each feed's subscription window as built this pass (what the archive index needs)
+        self.windows: dict[str, list[StoredEntry]] = {}
 
     def source(self, name: str) -> tuple[FeedMeta, datetime] | None:
         """A source's description and its feed's updated time (None: it has no entries)."""
@@ -126,6 +128,7 @@ class FeedBuilder:
         """Feed `name` as it stands, or None when it has no entries (its files go)."""
         kind = kind_of(name)
         entries = kind.entries(self.store, name, self.config.max_entries)
+        self.windows[name] = entries
         if not entries:
             return None
         meta = kind.meta(self, name)
@@ -183,6 +186,8 @@ class FeedKind:
     total: Callable[[dict[str, int], str], int]
     carries_source: bool  # items say which source feed they come from (atom:source)
     owns: Callable[[str], bool]  # is `name` a feed of this kind
+    # which stored entries belong to feed `name`: an SQL condition on `entries e`
+    members: Callable[[str], tuple[str, tuple[object, ...]]]
 
 
 def _source_meta(builder: FeedBuilder, name: str) -> FeedMeta:
@@ -200,6 +205,7 @@ KINDS: tuple[FeedKind, ...] = (
         total=lambda totals, _name: sum(totals.values()),
         carries_source=True,
         owns=lambda name: name == COMBINED_NAME,
+        members=lambda _name: ("1 = 1", ()),
     ),
     FeedKind(
         name="source",
@@ -209,6 +215,7 @@ KINDS: tuple[FeedKind, ...] = (
         total=lambda totals, name: totals.get(name, 0),
         carries_source=False,
         owns=lambda name: True,  # the last kind: every other name is a source
+        members=lambda name: ("e.source = ?", (name,)),
     ),
 )
 

@@ -70,6 +70,20 @@ class Item:
 
 
 @dataclass(frozen=True, slots=True)
+class History:
+    """Where a document sits in its feed's complete history (RFC 5005 archived feeds).
+
+    Each link maps a format name to the URL of that document in the same format.
+    """
+
+    archive: bool = False  # an archive page (fh:archive), not the subscription document
+    complete: bool = False  # the subscription document holds every entry (fh:complete)
+    current: Mapping[str, str] | None = None  # on archive pages: the subscription document
+    prev_archive: Mapping[str, str] | None = None  # the next older archive page
+    next_archive: Mapping[str, str] | None = None  # the next newer archive page
+
+
+@dataclass(frozen=True, slots=True)
 class Feed:
     """A feed as published: its description and its newest items (newest first, capped).
 
@@ -81,6 +95,7 @@ class Feed:
     items: tuple[Item, ...]
     updated: datetime
     total: int
+    history: History | None = None  # None: archives are off, no RFC 5005 markup at all
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from refeed.config import Config
-from refeed.output.feeds import FeedBuilder, dirty_feeds
+from refeed.output.archives import ArchiveWriter
+from refeed.output.feeds import FeedBuilder, dirty_feeds, kind_of
 from refeed.output.formats import FEED_FORMATS, FEED_PAGE, SITE_DOCUMENTS
 from refeed.output.model import Site
 from refeed.output.publish import remove_if_exists, write_if_changed
@@ -35,8 +36,17 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     owned = store.written_feeds()
     enabled = [FEED_FORMATS[name] for name in config.outputs.formats]
     per_feed = [*enabled, FEED_PAGE]
+    archives = (
+        ArchiveWriter(store, config, out_dir, builder.item) if config.archives.enabled else None
+    )
     for name in names:
         feed = builder.feed(name)
+        if archives is not None:
+            kind = kind_of(name)
+            feed = archives.publish(
+                feed, name, builder.windows.get(name, []), kind.members(name),
+                kind.carries_source, result.written,
+            )  # fmt: skip
         for fmt in (*FEED_FORMATS.values(), FEED_PAGE):
             path = out_dir / (name + fmt.suffix)
             if feed is not None and fmt in per_feed:

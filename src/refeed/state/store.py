@@ -80,6 +80,31 @@ CREATE TABLE IF NOT EXISTS pings (
 );
 CREATE INDEX IF NOT EXISTS pings_due ON pings(next_at_us) WHERE failed = 0;
 """
+# URLs whose entry changed since the feeds were last rendered: what derived feeds and the
+# archive index (state/history.py) look at, so that a pass costs what changed. Created if
+# missing, like the pings, so that states written before it are kept.
+CHANGED_SCHEMA = "CREATE TABLE IF NOT EXISTS changed (url TEXT PRIMARY KEY);"
+# Derived feeds' members (state/members.py, decided by output/derived.py).
+MEMBERS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS members (feed TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (feed, url));
+CREATE TABLE IF NOT EXISTS member_rules (feed TEXT PRIMARY KEY, rules TEXT NOT NULL);
+"""
+# The archive index (state/history.py): which archive page of each feed holds which entry.
+HISTORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS archived (
+    feed TEXT NOT NULL,
+    seq INTEGER NOT NULL,       -- 1, 2, 3 ... in the order entries were archived
+    url TEXT NOT NULL,
+    PRIMARY KEY (feed, seq),
+    UNIQUE (feed, url)
+);
+CREATE TABLE IF NOT EXISTS archive_heads (feed TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS windows (    -- each feed's subscription window as last rendered
+    feed TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (feed, url)
+);
+"""
 ALL_SOURCES = "*"  # in `dirty`: every feed must be re-rendered
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -303,6 +328,7 @@ class Store:
         else:
             self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)", (url, *new))
         self.mark_dirty({s for s in (old and old[0], new and new[0]) if s})
+        self.db.execute("INSERT OR IGNORE INTO changed VALUES (?)", (url,))
 
     # -- feeds ---------------------------------------------------------------------------
 
@@ -317,8 +343,14 @@ class Store:
             dirty |= set(self.sources()) | self.written_feeds()
         return dirty
 
+    def everything_dirty(self) -> bool:
+        """Whether every feed is to be rendered again (a full rebuild, a new render config)."""
+        row = self.db.execute("SELECT 1 FROM dirty WHERE source = ?", (ALL_SOURCES,)).fetchone()
+        return row is not None
+
     def clear_dirty(self) -> None:
         self.db.execute("DELETE FROM dirty")
+        self.db.execute("DELETE FROM changed")
 
     def sources(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM entries ORDER BY 1")]
@@ -332,25 +364,36 @@ class Store:
         else:
             self.db.execute("DELETE FROM feeds WHERE name = ?", (name,))
 
+    def all_entries(self) -> Iterator[StoredEntry]:
+        """Every entry, streamed (a derived feed whose rules changed is judged again on all)."""
+        return iter_entry_rows(self.db, "ORDER BY e.url", ())
+
+    def changed_entries(self) -> list[StoredEntry]:
+        """The entries whose URL changed since the feeds were last rendered."""
+        return entry_rows(self.db, "JOIN changed c ON c.url = e.url ORDER BY e.url", ())
+
+    def changed_urls(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT url FROM changed ORDER BY url")]
+
+    def member_entries(self, feed: str, cap: int) -> list[StoredEntry]:
+        """The `cap` newest entries of derived feed `feed`."""
+        return entry_rows(
+            self.db,
+            "JOIN members m ON m.url = e.url AND m.feed = ?"
+            " ORDER BY e.updated_us DESC, e.entry_id DESC LIMIT ?",
+            (feed, cap),
+        )
+
+    def member_count(self, feed: str) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM members WHERE feed = ?", (feed,)).fetchone()
+        return int(row[0])
+
     def newest_entries(self, source: str | None, cap: int) -> list[StoredEntry]:
         """The `cap` newest entries of a source (None: of all sources), newest first."""
         where, args = ("WHERE e.source = ?", (source, cap)) if source else ("", (cap,))
-        rows = self.db.execute(
-            f"""SELECT e.source, e.published_us, e.updated_us, a.path, a.entry_id, a.url, a.title,
-                       a.author, a.summary, a.content_html, a.categories, a.published_us,
-                       a.media
-                FROM entries e JOIN articles a ON a.path = e.path {where}
-                ORDER BY e.updated_us DESC, e.entry_id DESC LIMIT ?""",
-            args,
+        return entry_rows(
+            self.db, f"{where} ORDER BY e.updated_us DESC, e.entry_id DESC LIMIT ?", args
         )
-        out = []
-        for src, pub, upd, path, eid, url, title, author, summary, html, cats, a_pub, media in rows:
-            categories = tuple(json.loads(cats))
-            image, enclosures = _media_from_json(media)
-            article = CleanArticle(path, eid, url, title, from_us(a_pub), author, summary, html,
-                                   categories, image, enclosures)  # fmt: skip
-            out.append(StoredEntry(src, article, from_us(pub), from_us(upd), categories))
-        return out
 
     # -- reporting -----------------------------------------------------------------------
 
@@ -456,6 +499,30 @@ def _media_from_json(text: str) -> tuple[Media | None, tuple[Media, ...]]:
     return image, tuple(Media(**m) for m in data["enclosures"])
 
 
+def entry_rows(db: sqlite3.Connection, clause: str, args: tuple[object, ...]) -> list[StoredEntry]:
+    """Stored entries joined with their winning article; `clause` follows the FROM (joins,
+    WHERE, ORDER BY on `entries e`)."""
+    return list(iter_entry_rows(db, clause, args))
+
+
+def iter_entry_rows(
+    db: sqlite3.Connection, clause: str, args: tuple[object, ...]
+) -> Iterator[StoredEntry]:
+    """`entry_rows`, one at a time: for scans of the whole archive in flat memory."""
+    rows = db.execute(
+        f"""SELECT e.source, e.published_us, e.updated_us, a.path, a.entry_id, a.url, a.title,
+                   a.author, a.summary, a.content_html, a.categories, a.published_us, a.media
+            FROM entries e JOIN articles a ON a.path = e.path {clause}""",
+        args,
+    )
+    for src, pub, upd, path, eid, url, title, author, summary, html, cats, a_pub, media in rows:
+        categories = tuple(json.loads(cats))
+        image, enclosures = _media_from_json(media)
+        article = CleanArticle(path, eid, url, title, from_us(a_pub), author, summary, html,
+                               categories, image, enclosures)  # fmt: skip
+        yield StoredEntry(src, article, from_us(pub), from_us(upd), categories)
+
+
 def open_store(path: Path, *, readonly: bool = False) -> Store:
     """Open (creating if needed) the state database at `path`.
 
@@ -487,7 +554,7 @@ def _open_current(path: Path) -> Store:
         if version != SCHEMA_VERSION:
             _recreate(db)
         with db:
-            db.executescript(PINGS_SCHEMA)
+            db.executescript(PINGS_SCHEMA + CHANGED_SCHEMA + MEMBERS_SCHEMA + HISTORY_SCHEMA)
     except sqlite3.DatabaseError:
         db.close()
         raise
