@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from refeed.errors import ConfigError
-from refeed.ingest.policy import HtmlPolicy, default_policy
+from refeed.ingest.policy import ENGINES, HtmlPolicy, default_policy
 from refeed.ingest.urls import is_web_url
 
 DEFAULT_CONFIG_PATH = Path("config/refeed.toml")
@@ -308,7 +308,10 @@ class _Reader:
             "extra_promo_text_patterns",
             "deny_tags",
         }
-        t = self.table(raw, "policy", keys)
+        t = self.table(raw, "policy", keys | {"engine"})
+        engine = self.get(t, "policy", "engine", str, ENGINES[0])
+        if engine not in ENGINES:
+            raise self.fail("policy.engine", f"{engine!r} is not one of {', '.join(ENGINES)}")
         values = {k: self.strings(t, "policy", k) for k in keys}
         for k in ("extra_share_url_patterns", "extra_promo_text_patterns"):
             for pattern in values[k]:
@@ -316,7 +319,7 @@ class _Reader:
                     re.compile(pattern)
                 except re.error as exc:
                     raise self.fail(f"policy.{k}", f"{pattern!r} is not a regex: {exc}") from exc
-        return default_policy().with_overrides(**values)
+        return default_policy().with_overrides(**values).with_engine(engine)
 
 
 _KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}
