@@ -51,8 +51,11 @@ class _JudgedUrls:
         self.urls = policy.url_attributes | policy.srcset_attributes
 
     def __iter__(self) -> Iterator[Token]:
+        urls = self.urls
         for token in self.source:
-            if token["type"] in ("StartTag", "EmptyTag") and token["data"]:
+            if token["type"] in ("StartTag", "EmptyTag") and any(
+                name in urls for _, name in token["data"]
+            ):
                 token["data"] = dict(self._judged(token["data"]))
             yield token
 

@@ -35,6 +35,14 @@ WEB_SCHEMES = frozenset({"http", "https"})
 _IPV6_AUTHORITY = re.compile(r"\[[^\]]*\](:[0-9]*)?")
 _FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
 
+# The shape nearly every published URL has, judged without parsing: http(s), "//", an ASCII
+# host name whose last label starts with a letter (so not an IPv4 number), a port under
+# 10000, then no white space, control character or backslash anywhere.
+_PLAIN_WEB_URL = re.compile(
+    r"(?i:https?)://(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*\.?(?::[0-9]{1,4})?"
+    r"(?:[/?#][^\\\x00-\x20\x7f]*)?"
+)
+
 IsTracking = Callable[[str], bool]
 
 
@@ -52,6 +60,8 @@ def judge_url(
     means the same in any document, whatever that document's own base is. The result is
     its own judgement: `judge_url(judge_url(v, b), None) == judge_url(v, b)`.
     """
+    if _PLAIN_WEB_URL.fullmatch(value) and value[:5].lower().rstrip(":") in allowed:
+        return value
     url = _TAB_OR_NEWLINE.sub("", value.strip(_C0_AND_SPACE))
     scheme = _scheme(url)
     base_scheme = _scheme(base) if base else None
