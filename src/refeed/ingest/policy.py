@@ -72,7 +72,7 @@ DROP_WITH_CONTENT: frozenset[str] = frozenset(
 
 # The sanitizer engines (modules refeed.ingest.sanitize_<name>); the first is the default.
 # nh3 (ammonia) is maintained and an order of magnitude cheaper; bleach is end-of-life.
-ENGINES: tuple[str, ...] = ("bleach", "nh3")
+ENGINES: tuple[str, ...] = ("nh3", "bleach")
 
 # Attributes that hold URLs: resolved against the article URL by the cleaner, and judged by
 # urls.judge_url inside the sanitizer. Every URL-bearing attribute an allowed tag may carry
