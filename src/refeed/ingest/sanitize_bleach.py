@@ -11,7 +11,6 @@ writes the judged URL back with every "&" escaped, so that a reader sees exactly
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Iterator
 from functools import partial
@@ -80,8 +79,8 @@ def decode_attribute(raw: str) -> str:
 
     def one(match: re.Match[str]) -> str:
         name, semicolon = match.group(1), match.group(2)
-        if name is None:  # numeric: html.unescape follows the standard (U+FFFD, cp1252 remap)
-            return html.unescape(match.group())
+        if name is None:
+            return _numeric_reference(match.group()[2:].rstrip(";"))
         if semicolon and name + ";" in NAMED_REFERENCES:
             return NAMED_REFERENCES[name + ";"]
         after = raw[match.end() : match.end() + 1]
@@ -90,3 +89,17 @@ def decode_attribute(raw: str) -> str:
         return match.group()
 
     return _REFERENCE.sub(one, raw)
+
+
+def _numeric_reference(digits: str) -> str:
+    """The character "&#<digits>" stands for: U+FFFD for 0, surrogates and beyond U+10FFFF,
+    0x80-0x9F read as windows-1252 where it defines them, any other code point as it is."""
+    value = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
+    if value == 0 or value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
+        return "\ufffd"
+    if 0x80 <= value <= 0x9F:
+        try:
+            return bytes([value]).decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    return chr(value)
