@@ -1,10 +1,12 @@
-"""Checks on published HTML made the way a reader makes them: with a browser's HTML parser."""
+"""Checks on published HTML made the way a reader makes them: with a browser's HTML parser
+(html5lib) and a browser's URL parser (ada, the WHATWG URL parser Node.js uses). Independent of
+refeed's own URL code: this is what the sanitizer is judged by."""
 
 from __future__ import annotations
 
-import re
 from xml.etree.ElementTree import Element
 
+import ada_url
 import html5lib
 
 from refeed.ingest.policy import HtmlPolicy
@@ -27,8 +29,7 @@ URL_ATTRS = {
     "dynsrc",
     "lowsrc",
 }
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")  # WHATWG URL scheme grammar
-_STRIPPED = re.compile(r"[\x00-\x20\x7f-\xa0]+")
+_ANY_BASE = "https://base.invalid/dir/page"
 
 
 def parse_fragment(html: str) -> Element:
@@ -36,9 +37,23 @@ def parse_fragment(html: str) -> Element:
     return root
 
 
-def url_scheme(url: str) -> str | None:
-    match = _SCHEME.match(_STRIPPED.sub("", url))
-    return match.group(1).lower() if match else None
+def browser_url(url: str, base: str | None = None) -> str | None:
+    """The URL a browser makes of an attribute value (href), or None where it makes none."""
+    try:
+        return str(ada_url.URL(url, base).href) if base else str(ada_url.URL(url).href)
+    except ValueError:
+        return None
+
+
+def url_problem(url: str, allowed: frozenset[str]) -> str | None:
+    """Why a published URL is unsafe: a scheme outside `allowed`, or no scheme at all (a reader
+    would resolve it against a base refeed does not control). A URL no browser can parse at
+    all leads nowhere and is no problem."""
+    read = browser_url(url)
+    if read is None:
+        return "relative URL" if browser_url(url, _ANY_BASE) is not None else None
+    scheme = read.split(":", 1)[0]
+    return None if scheme in allowed else f"{scheme}: URL"
 
 
 def unsafe_constructs(html: str, policy: HtmlPolicy) -> list[str]:
@@ -56,7 +71,7 @@ def unsafe_constructs(html: str, policy: HtmlPolicy) -> list[str]:
             urls = [u for u, _ in parse_srcset(value)] if name == "srcset" else [value]
             if name in URL_ATTRS or name == "srcset":
                 for url in urls:
-                    scheme = url_scheme(url)
-                    if scheme is not None and scheme not in policy.allowed_protocols:
-                        problems.append(f"{scheme}: URL in {name} on <{el.tag}>")
+                    problem = url_problem(url, policy.allowed_protocols)
+                    if problem is not None:
+                        problems.append(f"{problem} in {name} on <{el.tag}>: {url!r}")
     return problems

@@ -7,7 +7,7 @@ from xml.etree.ElementTree import Element
 
 import html5lib
 
-from .htmlcheck import URL_ATTRS, url_scheme
+from .htmlcheck import URL_ATTRS, browser_url
 
 # Elements a page of refeed has no use for, each a way to run or embed something.
 FORBIDDEN_ELEMENTS = {"script", "iframe", "frame", "object", "embed", "form", "base", "svg", "math"}
@@ -62,7 +62,8 @@ def unsafe_constructs(root: Element) -> list[str]:
             if name.lower().startswith("on") or name.lower() == "style":
                 problems.append(f"attribute {name} on <{el.tag}>")
             if name in URL_ATTRS or name == "srcset":
-                scheme = url_scheme(value)
+                read = browser_url(value)  # read by the WHATWG rules, as a browser would
+                scheme = read.split(":", 1)[0] if read else None
                 if scheme is None and not OWN_DOCUMENT.match(value):
                     problems.append(f"relative URL {value!r} in {name} on <{el.tag}>")
                 elif scheme is not None and scheme not in ("http", "https"):

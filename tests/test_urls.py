@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from refeed.ingest.policy import default_policy
+import ada_url
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from refeed.config import load_config
+from refeed.errors import ConfigError
+from refeed.ingest.policy import ALLOWED_PROTOCOLS, default_policy
 from refeed.ingest.urls import (
     absolutize,
     canonical_url,
+    is_web_url,
+    judge_url,
     parse_srcset,
     rewrite_srcset,
     strip_tracking,
 )
+
+from .htmlcheck import browser_url, url_problem
 
 TRACKING = default_policy().is_tracking_parameter
 BASE = "https://www.example.com/news/a.html"
@@ -102,3 +113,95 @@ def test_parse_srcset(value: str, expected: list[tuple[str, str]]) -> None:
 def test_rewrite_srcset_drops_rejected_candidates() -> None:
     out = rewrite_srcset("a.jpg 1x, bad.jpg 2x", lambda u: None if "bad" in u else "https://x/" + u)
     assert out == "https://x/a.jpg 1x"
+
+
+# judge_url: what refeed writes for a URL, as a browser reads it (see also the URL-shape table
+# in test_sanitize.py, which runs the same shapes through both sanitizer engines).
+@pytest.mark.parametrize(
+    ("value", "base", "expected"),
+    [
+        pytest.param("javascript:1234", BASE, None, id="scheme-digits"),
+        pytest.param(" \x01java\tscript:x", BASE, None, id="stripped-and-removed"),
+        pytest.param("x.jpg", BASE, "https://www.example.com/news/x.jpg", id="relative"),
+        pytest.param("x.jpg", None, None, id="relative-without-base"),
+        pytest.param("https:x", BASE, "https://www.example.com/news/x", id="same-scheme-relative"),
+        pytest.param("https:x", "http://a.example/", "https://x", id="other-scheme-host"),
+        pytest.param("https:x", None, "https://x", id="no-base-host"),
+        pytest.param("\\\\h.example\\p?q\\r", BASE, "https://h.example/p?q\\r", id="backslashes"),
+        pytest.param("////h.example/p", BASE, "https://h.example/p", id="many-slashes"),
+        pytest.param("x?", BASE, "https://www.example.com/news/x?", id="empty-query-kept"),
+        pytest.param("x;", BASE, "https://www.example.com/news/x;", id="empty-params-kept"),
+        pytest.param("", BASE, BASE, id="empty-is-the-page"),
+        pytest.param("#f", BASE + "#top", BASE + "#f", id="fragment"),
+        pytest.param("//", BASE, None, id="no-host"),
+        pytest.param("https://a b.example/", BASE, None, id="space-in-host"),
+        pytest.param("https://\ufffd/", BASE, None, id="unencodable-host"),
+        pytest.param("https://中文.example/", BASE, "https://中文.example/", id="idn-host"),
+        pytest.param("mailto:a@b.example", None, "mailto:a@b.example", id="mailto"),
+        pytest.param("tel:1", BASE, None, id="tel-not-allowed"),
+        pytest.param("x", "mailto:a@b.example", None, id="base-without-hierarchy"),
+    ],
+)
+def test_judge_url(value: str, base: str | None, expected: str | None) -> None:
+    assert judge_url(value, base) == expected
+    if expected is not None:
+        assert judge_url(expected, None) == expected  # absolute: needs no base, judged the same
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://www.rfi.fr/cn/x", True),
+        ("HTTP://Example.com:8080/x?y#z", True),
+        (" https://x.example/", False),
+        ("https://x.example/\t", False),
+        ("https:x.example/", False),
+        ("https:\\\\x.example/", False),
+        ("https:///x.example/", False),
+        ("mailto:a@b.example", False),
+        ("javascript:1234", False),
+        ("https://x.example:99999/", False),
+    ],
+)
+def test_is_web_url_is_judge_url_for_http(url: str, ok: bool) -> None:
+    """Seed links and config URLs (homepage, icon, base_url) pass this check: written exactly
+    as a browser reads them, or refused."""
+    assert is_web_url(url) is ok
+
+
+def test_config_urls_are_judged(tmp_path: Path) -> None:
+    path = tmp_path / "refeed.toml"
+    path.write_text('base_url = "https:\\\\\\\\feeds.example/"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="base_url"):
+        load_config(path)
+
+
+# Hypothesis: refeed's reading agrees with a browser's (ada, the WHATWG URL parser) on every
+# URL built from the pieces of scheme and authority tricks.
+URL_PIECES = st.sampled_from(
+    [
+        "javascript", "JaVaScRiPt", "vbscript", "data", "http", "https", "mailto", "tel",
+        "java", "script", "j", "x-", "+", ".", "..", "-", ":", "/", "//", "\\", "?", "#", "@",
+        "\t", "\n", "\r", " ", "\x00", "\x01", "\x1f", "\u00a0", "0", "1234", "99999", "-1",
+        "ok.example", "中文", "[::1]", "alert(1)", ",", ";", "%3A", "%2e", "=", "&",
+    ]
+)  # fmt: skip
+URLS = st.lists(URL_PIECES, min_size=1, max_size=10).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(value=URLS)
+def test_judge_url_reads_as_a_browser_does(value: str) -> None:
+    judged = judge_url(value, BASE)
+    read = browser_url(value, BASE)
+    read_scheme = read.split(":")[0] if read else None
+    if judged is None:
+        # refused: the browser makes no URL of it, or one with a scheme not allowed
+        assert read_scheme not in ALLOWED_PROTOCOLS
+        return
+    assert judge_url(judged, None) == judged
+    assert url_problem(judged, ALLOWED_PROTOCOLS) is None
+    written = ada_url.URL(judged)
+    assert read is not None
+    browser = ada_url.URL(read)
+    assert (written.protocol, written.host) == (browser.protocol, browser.host)

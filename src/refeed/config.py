@@ -22,7 +22,7 @@ from typing import Any, get_type_hints
 from urllib.parse import urlsplit
 
 from refeed.errors import ConfigError
-from refeed.ingest.policy import HtmlPolicy, default_policy
+from refeed.ingest.policy import ENGINES, HtmlPolicy, default_policy
 from refeed.ingest.urls import is_web_url
 from refeed.output.formats import DEFAULT_FORMATS, FEED_FORMATS
 
@@ -205,9 +205,13 @@ def _websub(reader: _Reader, value: Any, key: str) -> WebSubSettings:
 
 def _policy(reader: _Reader, value: Any, key: str) -> HtmlPolicy:
     overrides = reader.read(PolicyOverrides, value, key)
-    return default_policy().with_overrides(
-        **{f.name: getattr(overrides, f.name) for f in fields(PolicyOverrides)}
-    )
+    stricter = {f.name: getattr(overrides, f.name) for f in fields(PolicyOverrides)}
+    engine = stricter.pop("engine")
+    return default_policy().with_overrides(**stricter).with_engine(engine)
+
+
+def _engine(value: str) -> str | None:
+    return None if value in ENGINES else f"{value!r} is not one of {', '.join(ENGINES)}"
 
 
 # -- the configuration -------------------------------------------------------------------
@@ -320,6 +324,7 @@ class PolicyOverrides:
     extra_share_url_patterns: tuple[str, ...] = setting((), "regexes of share-link URLs", _regexes)
     extra_promo_text_patterns: tuple[str, ...] = setting((), "regexes of promo text", _regexes)
     deny_tags: tuple[str, ...] = setting((), "allowed tags to remove, e.g. img")
+    engine: str = setting(ENGINES[0], f"the sanitizer: {' or '.join(ENGINES)}", _engine)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def clean_article(
             article.seed, "nothing left after cleaning: the body holds no text and no image"
         )
     summary = _lead_text(root, tags, policy.summary_max_chars)
-    content = sanitize_html(root.decode_contents(), policy)
+    content = sanitize_html(root.decode_contents(), policy, base=article.url)
     url = canonical_url(article.url, policy.is_tracking_parameter)
     title = xml_safe_text(article.title).strip() or _shorten(summary, 80) or url
     clean = CleanArticle(

@@ -1,4 +1,8 @@
-"""URL clean-up: absolute, canonical, free of tracking parameters. Pure functions.
+"""URL judging and clean-up: absolute, allowed, canonical, untracked. Pure functions.
+
+`judge_url` is the one check every URL refeed writes passes (content attributes inside the
+sanitizer, entry links, icons, config URLs): it reads the value the way a browser's URL parser
+does, so what it allows is what a reader will load. Nothing here imports an HTML library.
 
 Query strings are edited as raw text, one `&`-separated field at a time, so that every
 parameter that stays is byte-for-byte what the page had (no re-encoding of `%20` as `+`).
@@ -8,7 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from encodings.idna import nameprep
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+
+from refeed.ingest.policy import ALLOWED_PROTOCOLS
 
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 # Characters left as they are when a URL is made ASCII: RFC 3986 reserved and unreserved,
@@ -19,7 +26,164 @@ _SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 _TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 
+# WHATWG URL: a scheme is an ASCII letter then ASCII letters, digits, "+", "-", "." up to the
+# first ":"; anything else before that ":" means the URL has no scheme (it is relative).
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*(?=:)")
+# Schemes the URL standard calls "special": they have a host, and "\\" reads as "/".
+_SPECIAL = frozenset({"ftp", "file", "http", "https", "ws", "wss"})
+WEB_SCHEMES = frozenset({"http", "https"})
+_IPV6_AUTHORITY = re.compile(r"\[[^\]]*\](:[0-9]*)?")
+_FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+
+# The shape nearly every published URL has, judged without parsing: http(s), "//", an ASCII
+# host name whose last label starts with a letter (so not an IPv4 number), a port under
+# 10000, then no white space, control character or backslash anywhere.
+_PLAIN_WEB_URL = re.compile(
+    r"(?i:https?)://(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*\.?(?::[0-9]{1,4})?"
+    r"(?:[/?#][^\\\x00-\x20\x7f]*)?"
+)
+
 IsTracking = Callable[[str], bool]
+
+
+def judge_url(
+    value: str, base: str | None, allowed: frozenset[str] = ALLOWED_PROTOCOLS
+) -> str | None:
+    """The absolute URL a browser makes of `value` (an attribute value with its character
+    references already decoded) when its scheme is `allowed`; None otherwise.
+
+    Read as the WHATWG URL standard reads it: leading/trailing C0 controls and spaces
+    stripped, tab/LF/CR removed anywhere, the scheme is what precedes the first ":" when that
+    is a valid scheme. A relative URL is resolved against `base` (the article URL) and the
+    result judged; with no base it is refused. For http(s), backslashes before the query read
+    as slashes and the authority is written with exactly two slashes, so the URL returned
+    means the same in any document, whatever that document's own base is. The result is
+    its own judgement: `judge_url(judge_url(v, b), None) == judge_url(v, b)`.
+    """
+    if _PLAIN_WEB_URL.fullmatch(value) and value[:5].lower().rstrip(":") in allowed:
+        return value
+    url = _TAB_OR_NEWLINE.sub("", value.strip(_C0_AND_SPACE))
+    scheme = _scheme(url)
+    base_scheme = _scheme(base) if base else None
+    if (scheme or base_scheme) in _SPECIAL:
+        url = _backslashes_as_slashes(url)
+    if scheme in _SPECIAL:
+        rest = url[len(scheme) + 1 :]
+        if scheme == base_scheme and not rest.startswith("//"):
+            scheme = None  # "https:path" in an https page is relative to that page
+        elif not rest.startswith("//") or rest.startswith("///"):
+            # the host follows after any number of slashes: "https:host", "https:///host"
+            url = f"{url[: len(scheme)]}://{rest.lstrip('/')}"
+    if scheme is None:
+        if base_scheme is None:
+            return None
+        if url.startswith("//"):  # "///host" is "//host" too
+            url = "//" + url.lstrip("/")
+            if url[2:3] in ("", "?", "#"):
+                return None  # no host
+        try:
+            url = _backslashes_as_slashes(_resolve(url, base or ""))
+        except ValueError:
+            return None
+        scheme = _scheme(url)
+    if scheme is None or scheme not in allowed:
+        return None
+    if scheme in _SPECIAL and scheme != "file" and not _has_host(url):
+        return None
+    return url
+
+
+def _resolve(url: str, base: str) -> str:
+    """`url` resolved against `base` as the URL standard does it: urljoin for the path, but
+    what urljoin drops kept (an empty query, fragment or RFC 2396 ";params": "x?" is not "x"),
+    and "" or "?q" taking the base's path."""
+    rest, hash_mark, fragment = url.partition("#")
+    path, question_mark, query = rest.partition("?")
+    if path:
+        joined = urljoin(base, path)
+        if path.endswith(";") and not joined.endswith(";"):
+            joined += ";"
+    else:
+        joined = base.partition("#")[0]
+        if question_mark:
+            joined = joined.partition("?")[0]
+    return joined + question_mark + query + hash_mark + fragment
+
+
+def _scheme(url: str) -> str | None:
+    match = _SCHEME.match(url)
+    return match.group().lower() if match else None
+
+
+def _backslashes_as_slashes(url: str) -> str:
+    """In a special URL a backslash before the query or fragment is a slash."""
+    if "\\" not in url:
+        return url
+    end = min((i for i in (url.find("?"), url.find("#")) if i != -1), default=len(url))
+    return url[:end].replace("\\", "/") + url[end:]
+
+
+def _has_host(url: str) -> bool:
+    """True when `url` has a host a browser can use: none of the URL standard's forbidden
+    domain code points, and non-ASCII labels that IDNA can map."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port/host
+    except ValueError:
+        return False
+    if parts.netloc.rpartition("@")[2].startswith("["):  # urlsplit checked the IPv6 inside
+        return _IPV6_AUTHORITY.fullmatch(parts.netloc.rpartition("@")[2]) is not None
+    host = parts.hostname
+    if not host:
+        return False
+    if _ends_in_a_number(host):
+        return _is_ipv4(host)
+    try:  # each non-ASCII label must survive IDNA's mapping (nameprep); lengths are not checked
+        prepared = ".".join(
+            label if label.isascii() else nameprep(label) for label in host.split(".")
+        )
+    except UnicodeError:
+        return False
+    return not _FORBIDDEN_IN_HOST.search(unquote(prepared))
+
+
+def _ends_in_a_number(host: str) -> bool:
+    """The URL standard's test for a host that must be read as an IPv4 address."""
+    labels = host.split(".")
+    if labels[-1] == "" and len(labels) > 1:
+        labels.pop()
+    last = labels[-1]
+    return (last.isascii() and last.isdigit()) or _ipv4_number(last) is not None
+
+
+def _is_ipv4(host: str) -> bool:
+    """The URL standard's IPv4 parser, accepting or refusing: "1.2.3.4", "0x7f.1", "2130706433"."""
+    labels = host.split(".")
+    if labels[-1] == "" and len(labels) > 1:
+        labels.pop()
+    numbers = [_ipv4_number(label) for label in labels]
+    if len(labels) > 4 or None in numbers:
+        return False
+    *head, last = [n for n in numbers if n is not None]
+    return all(n <= 255 for n in head) and last < 256 ** (5 - len(labels))
+
+
+def _ipv4_number(text: str) -> int | None:
+    if not text:
+        return None
+    radix = 10
+    if text[:2] in ("0x", "0X"):
+        text, radix = text[2:], 16
+    elif len(text) > 1 and text[0] == "0":
+        text, radix = text[1:], 8
+    if text == "":
+        return 0
+    if not text.isascii() or not text.isalnum():
+        return None
+    try:
+        return int(text, radix)
+    except ValueError:
+        return None
 
 
 def absolutize(url: str, base: str) -> str | None:
@@ -76,12 +240,10 @@ def canonical_url(url: str, is_tracking: IsTracking) -> str:
 
 
 def is_web_url(url: str) -> bool:
-    """True for an absolute http(s) URL with a host."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    """True for an absolute http(s) URL with a host, written as a browser reads it (no
+    surrounding blanks, no tabs or newlines, no backslashes before the query): the check for
+    the URLs refeed takes from seed headers and config and writes outside content."""
+    return judge_url(url, None, WEB_SCHEMES) == url
 
 
 def parse_srcset(value: str) -> list[tuple[str, str]]:

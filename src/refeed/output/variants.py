@@ -247,4 +247,4 @@ class _TextNodes(HTMLParser):
 
 def _sanitize(content_html: str, policy: HtmlPolicy) -> str:
     """The one call into refeed's sanitizer (whatever engine it runs)."""
-    return sanitize_html(content_html, policy)
+    return sanitize_html(content_html, policy, base=None)  # its URLs are absolute already
