@@ -1,9 +1,9 @@
 """ParsedArticle -> CleanArticle: the article and only the article, safe to publish.
 
 The order matters and is the same for every article:
- 1. parse (BeautifulSoup on lxml);
- 2. drop comments and dangerous or useless elements with their content (script, iframe, ...),
-    then flatten absurd nesting;
+ 1. parse as a browser does (HTML5, html5.walk_body) into a BeautifulSoup tree, leaving out
+    comments and the elements dropped with their content (script, iframe, svg, ...);
+ 2. flatten absurd nesting;
  3. read the metadata the page carries (author byline, rel="tag" categories);
  4. drop clutter: custom elements, share widgets and their labels, promo blocks, pixels;
  5. fix URLs: lazy images get a real src, every URL absolute and free of tracking parameters,
@@ -16,11 +16,14 @@ Steps 1-6 make the content clean; only step 7 makes it safe.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bs4 import BeautifulSoup
-from bs4.element import NavigableString, PreformattedString, Tag
+from bs4.builder import HTMLTreeBuilder
+from bs4.element import NavigableString, Tag
 
 from refeed.errors import SeedError
+from refeed.ingest.html5 import walk_body
 from refeed.ingest.policy import HtmlPolicy
 from refeed.ingest.sanitize import sanitize_html, xml_safe_text
 from refeed.ingest.sources import entry_id
@@ -47,12 +50,13 @@ AUTHOR_MAX_CHARS = 120
 
 def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
     """Clean and sanitize one article; SeedError if nothing worth publishing is left."""
-    soup = BeautifulSoup(article.body_html, "lxml")
-    root: Tag = soup.body or soup
+    # Every step walks one list of the elements (in document order, made while parsing)
+    # instead of searching the tree again; an element a step removes is marked decomposed
+    # and skipped after it.
+    builder = _Html5TreeBuilder(policy.drop_with_content - policy.drop_unless_large)
+    root: Tag = BeautifulSoup(article.body_html, builder=builder)
     base = article.url
-    # Every step walks this one list of elements (in document order) instead of searching
-    # the tree again; an element a step removes is marked decomposed and skipped after it.
-    tags = _drop_markup_noise(root, policy)
+    tags = _drop_unless_large(builder.tags, policy)
     tags = _flatten_deep(root, tags, policy.max_nesting)
     author = _take_author(tags)
     categories = _page_categories(tags)
@@ -82,6 +86,48 @@ def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
     )
 
 
+class _Html5TreeBuilder(HTMLTreeBuilder):
+    """Builds the soup from the HTML5 parser's tree (html5.walk_body), not from libxml2's
+    reading; `tags` lists the elements built, in document order."""
+
+    NAME = "refeed-html5"
+    features = (NAME, "html")
+
+    def __init__(self, skip: frozenset[str]) -> None:
+        super().__init__()
+        self.skip = skip
+        self.tags: list[Tag] = []
+
+    def prepare_markup(  # type: ignore[override]
+        self, markup: str, *args: object, **kwargs: object
+    ) -> Iterator[tuple[str, None, None, bool]]:
+        yield markup, None, None, False
+
+    def feed(self, markup: str) -> None:  # type: ignore[override]
+        soup = self.soup
+        assert soup is not None
+        handle_start, built = soup.handle_starttag, self.tags.append
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            tag = handle_start(name, None, None, attrs)
+            if tag is not None:
+                built(tag)
+
+        walk_body(markup, start, soup.handle_endtag, soup.handle_data, self.skip)
+
+
+def _drop_unless_large(tags: list[Tag], policy: HtmlPolicy) -> list[Tag]:
+    """Forms and their kin go with their content while small; one that holds more (the rest of
+    the article, when its end tag is missing) stays for the sanitizer to unwrap."""
+    dropped = False
+    for el in tags:
+        guarded = el.name in policy.drop_unless_large and not _gone(el)
+        if guarded and len(el.get_text()) <= policy.clutter_max_text:
+            el.decompose()
+            dropped = True
+    return [t for t in tags if not _gone(t)] if dropped else tags
+
+
 def _flatten_deep(root: Tag, tags: list[Tag], max_depth: int) -> list[Tag]:
     """Flatten what is nested deeper than `max_depth`: its text and images are kept, lifted
     into the element at the limit, and the deeper elements go. Linear in the document size
@@ -104,24 +150,6 @@ def _flatten_deep(root: Tag, tags: list[Tag], max_depth: int) -> list[Tag]:
             node.extract()
         el.clear(decompose=True)
         el.extend(keep)
-    return [t for t in tags if not _gone(t)]
-
-
-def _drop_markup_noise(root: Tag, policy: HtmlPolicy) -> list[Tag]:
-    """Comments, doctypes and CDATA, then elements dropped with their content; returns the
-    elements that are left, in document order."""
-    tags: list[Tag] = []
-    noise: list[PreformattedString] = []
-    for node in root.descendants:
-        if isinstance(node, Tag):
-            tags.append(node)
-        elif isinstance(node, PreformattedString):
-            noise.append(node)
-    for node in noise:
-        node.extract()
-    for el in tags:
-        if el.name in policy.drop_with_content and not _gone(el):
-            el.decompose()
     return [t for t in tags if not _gone(t)]
 
 
