@@ -60,8 +60,10 @@ def clean_article(article: ParsedArticle, policy: HtmlPolicy) -> CleanArticle:
     tags = _flatten_deep(root, tags, policy.max_nesting)
     author = _take_author(tags)
     categories = _page_categories(tags)
-    _drop_clutter(root, tags, policy, base)
-    _fix_urls(tags, base, policy)
+    resolve = _Resolver(base)  # each distinct URL of the article resolved once
+    promo = policy.promo_text_re.search("".join(builder.texts)) is not None
+    _drop_clutter(root, tags, policy, resolve, promo)
+    _fix_urls(tags, resolve, policy)
     _prune_empty(tags)
     _trim_edges(root)
     tags = [t for t in tags if not _gone(t)]
@@ -97,6 +99,7 @@ class _Html5TreeBuilder(HTMLTreeBuilder):
         super().__init__()
         self.skip = skip
         self.tags: list[Tag] = []
+        self.texts: list[str] = []  # every text node, for a search of the whole text at once
 
     def prepare_markup(  # type: ignore[override]
         self, markup: str, *args: object, **kwargs: object
@@ -113,7 +116,26 @@ class _Html5TreeBuilder(HTMLTreeBuilder):
             if tag is not None:
                 built(tag)
 
-        walk_body(markup, start, soup.handle_endtag, soup.handle_data, self.skip)
+        handle_data, seen = soup.handle_data, self.texts.append
+
+        def text(data: str) -> None:
+            seen(data)
+            handle_data(data)
+
+        walk_body(markup, start, soup.handle_endtag, text, self.skip)
+
+
+class _Resolver(dict[str, str | None]):
+    """absolutize() against the article URL, remembered: an image's URL comes back in its
+    srcset and its lazy-loading attribute, a link's in the share-link check."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+
+    def __missing__(self, url: str) -> str | None:
+        resolved = self[url] = absolutize(url, self.base)
+        return resolved
 
 
 def _drop_unless_large(tags: list[Tag], policy: HtmlPolicy) -> list[Tag]:
@@ -177,8 +199,11 @@ def _page_categories(tags: list[Tag]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(xml_safe_text(t) for t in found if t))
 
 
-def _drop_clutter(root: Tag, tags: list[Tag], policy: HtmlPolicy, base: str) -> None:
-    """Custom elements, share/promo-marked elements, share links, promo blocks, pixels."""
+def _drop_clutter(
+    root: Tag, tags: list[Tag], policy: HtmlPolicy, resolve: _Resolver, promo: bool
+) -> None:
+    """Custom elements, share/promo-marked elements, share links, promo blocks (looked for
+    text node by text node only if the whole text has a `promo` match), pixels."""
     for el in tags:
         if _gone(el):
             continue
@@ -189,12 +214,12 @@ def _drop_clutter(root: Tag, tags: list[Tag], policy: HtmlPolicy, base: str) -> 
     for a in tags:
         if a.name != "a" or _gone(a) or "href" not in a.attrs:
             continue
-        href = absolutize(str(a["href"]), base)
+        href = resolve[str(a["href"])]
         if href is not None and policy.share_url_re.match(href):
             parent = a.parent
             a.decompose()
             _drop_if_label_only(parent, root, policy)
-    for node in root.find_all(string=policy.promo_text_re):
+    for node in root.find_all(string=policy.promo_text_re) if promo else ():
         if isinstance(node, NavigableString) and node.parent is not None:
             _drop_promo_block(node, root, policy)
     for img in tags:
@@ -251,18 +276,19 @@ def _is_tracking_pixel(img: Tag, max_side: int) -> bool:
     return len(sides) == 2 and all(v <= max_side for v in sides.values())
 
 
-def _fix_urls(tags: list[Tag], base: str, policy: HtmlPolicy) -> None:
+def _fix_urls(tags: list[Tag], resolve: _Resolver, policy: HtmlPolicy) -> None:
     """Lazy images made real; URLs absolute and untracked; links opened safely."""
 
+    fixed: dict[str, str | None] = {}
+
     def fix(url: str) -> str | None:
-        resolved = absolutize(url, base)
-        if resolved is None:
-            return None
-        return (
-            strip_tracking(resolved, policy.is_tracking_parameter)
-            if is_web_url(resolved)
-            else resolved
-        )
+        if url in fixed:
+            return fixed[url]
+        resolved = resolve[url]
+        if resolved is not None and is_web_url(resolved):
+            resolved = strip_tracking(resolved, policy.is_tracking_parameter)
+        fixed[url] = resolved
+        return resolved
 
     for el in tags:
         if _gone(el):
