@@ -2,7 +2,8 @@
 
 The order matters and is the same for every article:
  1. parse as a browser does (HTML5, html5.walk_body) into a BeautifulSoup tree, leaving out
-    comments and the elements dropped with their content (script, iframe, svg, ...);
+    comments and the elements dropped with their content (script, iframe, svg, ...); forms
+    go with their content only while small;
  2. flatten absurd nesting;
  3. read the metadata the page carries (author byline, rel="tag" categories);
  4. drop clutter: custom elements, share widgets and their labels, promo blocks, pixels;
