@@ -1,8 +1,8 @@
 """Nothing a browser would show is lost: broken markup is read as an HTML5 parser reads it.
 
-The oracle is html5lib (the WHATWG parsing algorithm, as browsers implement it): every piece
-of text it shows outside the elements refeed removes with their content must be in the
-published entry, in order.
+The oracle is html5lib (the WHATWG parsing algorithm, as browsers implement it; scripting on,
+as in a browser, so <noscript> holds raw text): every piece of text it shows outside the
+elements refeed removes with their content must be in the published entry, in order.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def _dropped(el: Element) -> bool:
     """Whether refeed removes `el` with its content (policy.py): always for DROP_WITH_CONTENT,
     only while small for DROP_UNLESS_LARGE."""
     name = _NAMESPACE.sub("", str(el.tag)).lower()
-    if name in POLICY.drop_unless_large:
-        return len("".join(el.itertext())) <= POLICY.clutter_max_text
+    if name in POLICY.drop_unless_large:  # the text it shows, dropped content left out
+        shown = (el.text or "") + "".join(t for child in el for t in _texts(child))
+        return len(shown) <= POLICY.clutter_max_text
     return name in POLICY.drop_with_content
 
 
@@ -63,7 +64,9 @@ def _texts(el: Element) -> Iterator[str]:
 
 def browser_text(body: str) -> str:
     """What html5lib shows of `body` outside the elements refeed drops, white space removed."""
-    document = html5lib.parse(body, treebuilder="etree", namespaceHTMLElements=False)
+    document = html5lib.parse(
+        body, treebuilder="etree", namespaceHTMLElements=False, scripting=True
+    )
     element = document.find("body")
     if element is None:
         return ""
@@ -82,6 +85,13 @@ def test_broken_shapes_keep_what_a_browser_shows(case: dict[str, Any]) -> None:
     html = publish(case["html"])
     assert published_text(html) == expected
     assert unsafe_constructs(html, POLICY) == []
+
+
+def test_noscript_opening_the_body_hands_no_tracker_over() -> None:
+    """Read with scripting off, a <noscript> before any body content moves its <img> into the
+    body; read as a browser reads it, the image stays inside the dropped <noscript>."""
+    html = publish("<noscript><img src=https://tracker.example/p.gif></noscript><p>Lead.</p>")
+    assert html == "<p>Lead.</p>"
 
 
 def test_twenty_megabytes_after_an_unclosed_svg() -> None:

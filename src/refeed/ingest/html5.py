@@ -32,7 +32,9 @@ Text = Callable[[str], object]
 def walk_body(html: str, start: Start, end: End, text: Text, skip: Collection[str]) -> None:
     """Parse `html` as the body of a document and report the body's content: `start(name,
     attributes)` and `end(name)` around each element, `text(data)` for each text node."""
-    body = LexborHTMLParser(html).body
+    # With scripting on, as in browsers: <noscript> holds raw text (the cleaner drops it).
+    # Off, a <noscript> opening the body would hand its <img> tracker to the body.
+    body = LexborHTMLParser(html, scripting=True).body
     if body is None:  # a frameset document: a browser shows no body text either
         return
     rename = LITERAL_TEXT_AS.get
