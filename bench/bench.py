@@ -2,6 +2,7 @@
 """refeed benchmark: full builds, one new file into a large archive, passes with nothing new.
 
     python bench/bench.py --make-corpus ../shared/tools/make_corpus.py [--work /tmp/refeed-bench]
+    python bench/bench.py --make-corpus ... --ab /tmp/refeed-base [--count 2000 --rounds 3]
 
 Runs refeed as a user does (the installed `refeed` command, whole process) and, for daemon
 passes, in-process with a warm state as the daemon has it. Prints a Markdown table and writes
@@ -55,15 +56,18 @@ def corpus(tool: Path, work: Path, count: int, seed: int) -> Path:
     return folder
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
-    """(wall seconds, peak RSS in KiB of the process and every worker it waited for)."""
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS in KiB, CPU seconds) of the process and every worker it
+    waited for."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"{cmd} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def build_cmd(seeds: Path, site: Path, *extra: str) -> list[str]:
@@ -85,7 +89,7 @@ def build_cmd(seeds: Path, site: Path, *extra: str) -> list[str]:
 def full_build(seeds: Path, site: Path, jobs: int) -> dict[str, float]:
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir(parents=True)
-    seconds, rss = timed(build_cmd(seeds, site, "--full", "--jobs", str(jobs)), site)
+    seconds, rss, _ = timed(build_cmd(seeds, site, "--full", "--jobs", str(jobs)), site)
     count = sum(1 for _ in seeds.iterdir())
     return {"seconds": seconds, "articles_per_s": count / seconds, "peak_rss_mib": rss / 1024}
 
@@ -204,6 +208,66 @@ def formats_cost(tool: Path, work: Path, pairs: int) -> dict[str, float]:
     }
 
 
+# The clean stage alone (clean_article with the sanitizer replaced by the identity), in a
+# process of its own so that PYTHONPATH picks the refeed under test. CPU time, per article.
+CLEAN_STAGE = """
+import sys, time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+import refeed.ingest.clean as clean
+from refeed.errors import SeedError
+from refeed.ingest.policy import default_policy
+from refeed.ingest.seeds import parse_seed
+clean.sanitize_html = lambda html, policy: html
+policy, now, day = default_policy(), datetime.now(UTC), timedelta(days=1)
+files = sorted(Path(sys.argv[1]).iterdir())
+articles = [parse_seed(p.name, p.read_bytes(), now, day) for p in files]
+def run():
+    for article in articles:
+        try:
+            clean.clean_article(article, policy)
+        except SeedError:
+            pass
+run()  # warm-up: imports, compiled regular expressions
+start = time.process_time()
+run()
+print((time.process_time() - start) / len(articles) * 1000)
+"""
+
+
+def paired(baseline: Path, seeds: Path, work: Path, rounds: int) -> dict[str, object]:
+    """A/B against another refeed source tree (e.g. `git archive` of a commit into
+    `baseline`), on the same corpus, runs alternating A B A B: the clean stage's CPU ms per
+    article, and whole single-process `refeed build --full` runs (articles per wall second
+    and per CPU second). Medians, and B/A ratios."""
+    count = sum(1 for _ in seeds.iterdir())
+    trees = {"A": baseline / "src", "B": ROOT / "src"}
+    for src in trees.values():
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True)
+    runs: dict[str, dict[str, list[float]]] = {
+        k: {"clean_ms": [], "build_per_s": [], "build_per_cpu_s": []} for k in trees
+    }
+    for _ in range(rounds):
+        for key, src in trees.items():
+            env = {**os.environ, "PYTHONPATH": str(src)}
+            out = subprocess.run(
+                [sys.executable, "-c", CLEAN_STAGE, str(seeds)],
+                env=env, check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            runs[key]["clean_ms"].append(float(out.stdout))
+            site = work / f"ab-site-{key}"
+            shutil.rmtree(site, ignore_errors=True)
+            site.mkdir(parents=True)
+            build = build_cmd(seeds, site, "--full", "--jobs", "1")
+            cmd = [sys.executable, "-m", "refeed", *build[1:]]
+            seconds, _, cpu = timed(cmd, site, env)
+            runs[key]["build_per_s"].append(count / seconds)
+            runs[key]["build_per_cpu_s"].append(count / cpu)
+    medians = {k: {m: statistics.median(v) for m, v in r.items()} for k, r in runs.items()}
+    ratios = {m: medians["B"][m] / medians["A"][m] for m in medians["A"]}
+    return {"files": count, "rounds": rounds, "runs": runs, "medians": medians, "B/A": ratios}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--make-corpus", type=Path, required=True, help="path to make_corpus.py")
@@ -219,9 +283,17 @@ def main() -> None:
         action="store_true",
         help="only measure what RSS and JSON Feed add to Atom (merged into results.json)",
     )
+
+    ap.add_argument("--ab", type=Path, help="only the paired A/B against this source tree")
+    ap.add_argument("--count", type=int, default=2000, help="corpus size for --ab")
+    ap.add_argument("--rounds", type=int, default=3, help="A B rounds for --ab")
     args = ap.parse_args()
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    if args.ab:
+        seeds = corpus(args.make_corpus, work, args.count, 1)
+        print(json.dumps(paired(args.ab.resolve(), seeds, work, args.rounds), indent=2))
+        return
     # as an installed package has them: byte-compiled modules (PYTHONDONTWRITEBYTECODE may be set)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
     if args.formats_only:

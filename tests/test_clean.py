@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from xml.etree.ElementTree import tostring
 
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from refeed.errors import SeedError
-from refeed.ingest.clean import clean_article
+from refeed.ingest.clean import _Html5TreeBuilder, _serialize, clean_article
 from refeed.ingest.policy import default_policy
 from refeed.ingest.seeds import parse_seed
 from refeed.models import CleanArticle, ParsedArticle
@@ -202,3 +204,22 @@ def test_any_body_comes_out_safe(body: str) -> None:
     article = clean_body("<p>lead</p>" + body)  # never rejected: the lead is always there
     assert unsafe_constructs(article.content_html, POLICY) == []
     assert article.title == "T"
+
+
+@pytest.mark.filterwarnings("ignore::bs4.MarkupResemblesLocatorWarning")
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.one_of(SOUP, st.text(max_size=300)))
+def test_serialized_tree_parses_as_bs4s_decode(body: str) -> None:
+    """clean's own serializer writes what a browser's parser reads as the same tree as bs4's
+    decode() (the sanitizer parses it next)."""
+    builder = _Html5TreeBuilder(POLICY.drop_with_content)
+    root = BeautifulSoup(body, builder=builder)
+    every_tag = frozenset(t.name for t in root.find_all(True))
+    ours, bs4s = parse_fragment(_serialize(root, every_tag)), parse_fragment(root.decode_contents())
+    assert tostring(ours) == tostring(bs4s)
+
+
+def test_elements_the_policy_refuses_are_written_as_their_content() -> None:
+    """A stray MathML <mi> holding the article: ammonia would drop it with its text."""
+    root = BeautifulSoup("<mi><p>Kept.</p></mi><p>b</p>", builder=_Html5TreeBuilder(frozenset()))
+    assert _serialize(root, POLICY.allowed_tags) == "<p>Kept.</p><p>b</p>"

@@ -49,6 +49,7 @@ FENCE: dict[str, frozenset[str]] = {
     "nh3": frozenset({"refeed.ingest.sanitize_nh3"}),
     "opencc": frozenset({"refeed.output.variants"}),
     "prometheus_client": frozenset({"refeed.service.metrics"}),
+    "selectolax": frozenset({"refeed.ingest.html5"}),
     "sqlite3": frozenset({"refeed.state.store"}),
     "starlette": frozenset({"refeed.service.serve"}),
     "uvicorn": frozenset({"refeed.service.serve"}),

@@ -151,6 +151,19 @@ def test_unreadable_file_is_rejected(tmp_path: Path) -> None:
         read_seed(seed, MAX_BYTES)
 
 
+@pytest.mark.parametrize("grown_to", [12, 200, MAX_BYTES, MAX_BYTES + 1])
+def test_file_that_grew_after_the_scan(tmp_path: Path, grown_to: int) -> None:
+    """read_seed reads the size the scan saw; a file that grew since is read whole, up to the
+    limit, and refused past it."""
+    (tmp_path / "grew.txt").write_bytes(b"x" * grown_to)
+    seed = SeedFile(tmp_path, "grew.txt", 10, 0)
+    if grown_to > MAX_BYTES:
+        with pytest.raises(SeedError, match="grew over the limit"):
+            read_seed(seed, MAX_BYTES)
+    else:
+        assert read_seed(seed, MAX_BYTES) == b"x" * grown_to
+
+
 # Property: whatever a writer puts in the four fields, the parser gives it back.
 titles = (
     st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="&"), min_size=1)

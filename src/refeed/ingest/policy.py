@@ -70,6 +70,12 @@ DROP_WITH_CONTENT: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+# Of those, the ones a browser renders with what they hold, and that an HTML5 parser leaves open
+# to the end of the article when their end tag is missing: they go only while they hold at most
+# CLUTTER_MAX_TEXT characters (a search box, a sign-up form), so an unclosed <form> never takes
+# the article with it. The controls inside them go in any case.
+DROP_UNLESS_LARGE: frozenset[str] = frozenset({"form", "fieldset", "label", "button"})
+
 # The sanitizer engines (modules refeed.ingest.sanitize_<name>); the first is the default.
 # nh3 (ammonia) is maintained and an order of magnitude cheaper; bleach is end-of-life.
 ENGINES: tuple[str, ...] = ("nh3", "bleach")
@@ -179,6 +185,7 @@ class HtmlPolicy:
     )
     allowed_protocols: frozenset[str] = ALLOWED_PROTOCOLS
     drop_with_content: frozenset[str] = DROP_WITH_CONTENT
+    drop_unless_large: frozenset[str] = DROP_UNLESS_LARGE
     url_attributes: frozenset[str] = URL_ATTRIBUTES
     srcset_attributes: frozenset[str] = SRCSET_ATTRIBUTES
     lazy_image_attributes: tuple[tuple[str, str], ...] = LAZY_IMAGE_ATTRIBUTES

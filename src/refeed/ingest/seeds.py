@@ -141,7 +141,11 @@ def read_seed(seed: SeedFile, max_bytes: int) -> bytes:
         raise SeedError(seed.name, f"file is {seed.size:,} bytes, over the limit of {max_bytes:,}")
     try:
         with seed.path.open("rb") as f:
-            data = f.read(max_bytes + 1)
+            # The size the scan saw, plus one byte to notice a file that grew since: a read of
+            # max_bytes + 1 would allocate that much for every file, however small.
+            data = f.read(seed.size + 1)
+            if len(data) > seed.size:
+                data += f.read(max_bytes + 1 - len(data))
     except OSError as exc:
         raise SeedError(seed.name, f"cannot be read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:

@@ -250,8 +250,27 @@ def parse_srcset(value: str) -> list[tuple[str, str]]:
     """(url, descriptor) candidates of a srcset, as the HTML standard splits them.
 
     A URL runs to the next white space and may contain commas; a candidate ends at a comma
-    that follows its URL (trailing commas of the URL itself) or its descriptor.
+    that follows its URL (trailing commas of the URL itself) or its descriptor. One regular
+    expression does it when no descriptor has parentheses (a comma inside them does not end
+    the descriptor); those rare values take the character loop.
     """
+    if "(" in value:
+        return _parse_srcset_loop(value)
+    out = []
+    for m in _CANDIDATE.finditer(value):
+        url = m.group(1)
+        if url is not None:
+            out.append((url, ""))
+        else:
+            out.append((m.group(2), " ".join(m.group(3).split())))
+    return out
+
+
+# Separators, then either a URL ending in commas (no descriptor) or a URL and its descriptor.
+_CANDIDATE = re.compile(r"[\s,]*(?:([^\s,]\S*?),+(?=\s|$)|([^\s,]\S*)([^,]*),?)")
+
+
+def _parse_srcset_loop(value: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     i, n = 0, len(value)
     while i < n:
