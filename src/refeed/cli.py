@@ -6,6 +6,7 @@ configuration error; 3 another refeed holds the state lock.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -18,9 +19,10 @@ from typing import Any
 import click
 
 from refeed import __version__
-from refeed.config import DEFAULT_CONFIG_PATH, Config, load_config
+from refeed.config import COMBINED_NAME, DEFAULT_CONFIG_PATH, Config, load_config
 from refeed.errors import ConfigError, LockedError
-from refeed.pipeline import PassReport, Progress, feed_counts, run_pass
+from refeed.ingest.sources import FEED_SUFFIX
+from refeed.pipeline import PassReport, Progress, describe_pass, feed_counts, last_pass, run_pass
 from refeed.service.lock import state_lock
 from refeed.state.store import Store, open_store
 
@@ -30,6 +32,7 @@ log = logging.getLogger("refeed")
 _dir = click.Path(file_okay=False, path_type=Path)
 _file = click.Path(dir_okay=False, path_type=Path)
 PROGRESS_MIN = 100  # files to ingest before a progress display is worth it
+COMBINED_FEED = COMBINED_NAME + FEED_SUFFIX
 
 
 JOBS_HELP = "Worker processes for large passes, 0 for one per core [config run.jobs: 0]."
@@ -82,7 +85,8 @@ def build_command(full: bool, **paths: Any) -> None:
     """Bring the feeds up to date with the seed files, once, and exit.
 
     Only new, changed and removed files cost work; the feeds whose entries changed are
-    rewritten. Prints a one-line summary; every rejected file is named on stderr with why.
+    rewritten. Prints a one-line summary, then a line for each merge this build made (files
+    with the same URL: one entry); every rejected file is named on stderr with why.
     """
     config = _load(paths)
     _require_seeds(config)
@@ -94,6 +98,8 @@ def build_command(full: bool, **paths: Any) -> None:
         rejected = store.rejections()
         log.info("%s", report.log_line())
         click.echo(_summary(report, store, config))
+    for merge in report.merged:
+        click.echo(f"refeed: {merge.describe()}")
     for rejection in rejected:
         click.echo(
             f"refeed: rejected {config.paths.seeds / rejection.seed}: {rejection.reason}", err=True
@@ -157,8 +163,14 @@ def serve_command(**options: Any) -> None:
 @cli.command("status")
 @state_option
 @config_option
-def status_command(**options: Any) -> None:
-    """Show what the state knows: feeds, entries, the last pass, rejected files."""
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+def status_command(as_json: bool, **options: Any) -> None:
+    """Show what the state knows: feeds, entries, the last pass, rejected and merged files.
+
+    --json prints the same as one JSON object, keys in a fixed order: state, seed_files,
+    entries, rejected [{path, reason}], merges [{url, files, winner}], feeds [{name, entries,
+    newest}], last_pass {time, result, counts, feeds_written, seconds} (null before the first).
+    """
     config = _load(options)
     try:
         store = open_store(config.paths.state, readonly=True)
@@ -167,21 +179,51 @@ def status_command(**options: Any) -> None:
             f"no state at {config.paths.state}: run `refeed build` first"
         ) from None
     try:
-        seeds, entries = store.counts()
-        rejected = store.rejections()
-        click.echo(f"state: {config.paths.state}")
-        click.echo(f"seed files: {seeds} ({len(rejected)} rejected); entries: {entries}")
-        click.echo(f"last pass: {store.get_meta('last_pass') or 'none'}")
-        counts = feed_counts(store, config)
-        for stats in store.source_stats():
-            name = stats.source + ".atom"
-            click.echo(f"  {name:32} {counts[name]:5} entries  newest {stats.newest.isoformat()}")
-        if "all.atom" in counts:
-            click.echo(f"  {'all.atom':32} {counts['all.atom']:5} entries")
-        for rejection in rejected:
-            click.echo(f"rejected {rejection.seed}: {rejection.reason}")
+        status = _status(store, config)
     finally:
         store.close()
+    if as_json:
+        click.echo(json.dumps(status, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"state: {status['state']}")
+    click.echo(
+        f"seed files: {status['seed_files']} ({len(status['rejected'])} rejected, "
+        f"{len(status['merges'])} URLs merged); entries: {status['entries']}"
+    )
+    last = status["last_pass"]
+    click.echo(f"last pass: {describe_pass(last) if last else 'none'}")
+    for feed in status["feeds"]:
+        click.echo(f"  {feed['name']:32} {feed['entries']:5} entries  newest {feed['newest']}")
+    for merge in status["merges"]:
+        click.echo(f"merged {', '.join(merge['files'])}: {merge['winner']} is published")
+    for rejection in status["rejected"]:
+        click.echo(f"rejected {rejection['path']}: {rejection['reason']}")
+
+
+def _status(store: Store, config: Config) -> dict[str, Any]:
+    """What `refeed status` shows, in the order it shows it."""
+    tallies = store.tallies()
+    counts = feed_counts(store, config)
+    sources = store.source_stats()
+    feeds: list[dict[str, Any]] = [
+        {"name": f"{s.source}{FEED_SUFFIX}", "entries": counts[f"{s.source}{FEED_SUFFIX}"],
+         "newest": s.newest.isoformat()}
+        for s in sources
+    ]  # fmt: skip
+    if sources:
+        newest = max(s.newest for s in sources).isoformat()
+        feeds.append({"name": COMBINED_FEED, "entries": counts[COMBINED_FEED], "newest": newest})
+    return {
+        "state": str(config.paths.state),
+        "seed_files": tallies.seeds,
+        "entries": tallies.entries,
+        "rejected": [{"path": r.seed, "reason": r.reason} for r in store.rejections()],
+        "merges": [
+            {"url": m.url, "files": list(m.files), "winner": m.winner} for m in store.merges()
+        ],
+        "feeds": feeds,
+        "last_pass": last_pass(store),
+    }
 
 
 def _load(options: dict[str, Any]) -> Config:
@@ -254,18 +296,19 @@ def _progress() -> Progress:
 
 
 def _summary(report: PassReport, store: Store, config: Config) -> str:
+    """The build's line: what this pass saw, then the state as it now stands (from the
+    store's tallies: no table is counted, whatever the archive's size)."""
     counts = feed_counts(store, config)
     feeds = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
-    seeds, entries = store.counts()
-    rejected = len(store.rejections())
-    merged = seeds - rejected - entries
+    tallies = store.tallies()
     parts = [
         f"{report.seen} seed files ({report.new} new, {report.changed} changed, "
         f"{report.removed} removed, {report.renamed} renamed)",
-        f"{rejected} rejected",
+        f"{tallies.rejected} rejected",
     ]
-    if merged:
-        parts.append(f"{merged} duplicate URLs merged")
+    if tallies.merged:
+        listed = f"{len(report.merged)} new, listed below" if report.merged else "see status"
+        parts.append(f"{tallies.merged} merged into another file's entry (same URL; {listed})")
     if report.pending:
         parts.append(f"{report.pending} still being written")
     parts.append(f"published to {config.paths.out}/: {feeds or 'nothing'}")

@@ -101,6 +101,8 @@ class Daemon:
             self.settling = set(report.pending_names)
             for rejection in report.rejected:
                 log.warning("rejected %s: %s", cfg.paths.seeds / rejection.seed, rejection.reason)
+            for merge in report.merged:  # each once: the store records what was reported
+                log.info("%s", merge.describe())
             log.info("%s", report.log_line())
         except Exception:
             log.exception("pass failed; the next one runs as scheduled")

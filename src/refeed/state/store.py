@@ -10,6 +10,12 @@ Three tables, kept apart so that the hot paths read only small rows:
 `dirty` lists the sources whose feeds must be re-rendered; it is written in the same
 transaction as the change that dirtied them, so a crash between ingesting and rendering is
 repaired by the next pass.
+
+What a summary reports must not cost a scan of a large archive, so it is kept as it changes:
+`tallies` and `source_tallies` are row counts that triggers keep in step with every insert and
+delete (in the same transaction, whichever code path writes), and rejected files have a
+partial index of their own. Merges (several files, one URL) are derived from `articles`;
+`merge_notices` records the merges already reported, so each is reported once.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from pathlib import Path
 
 from refeed.models import CleanArticle, Rejection, StoredEntry
 
-SCHEMA_VERSION = 2  # any other version is rebuilt from the seed files
+SCHEMA_VERSION = 3  # any other version is rebuilt from the seed files
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE seeds (
@@ -37,6 +43,7 @@ CREATE TABLE seeds (
 );
 CREATE INDEX seeds_hash ON seeds(hash);
 CREATE INDEX seeds_retry ON seeds(retry_at_us) WHERE retry_at_us IS NOT NULL;
+CREATE INDEX seeds_rejected ON seeds(path) WHERE rejected IS NOT NULL;
 CREATE TABLE articles (
     path TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -63,6 +70,54 @@ CREATE INDEX entries_newest ON entries(updated_us DESC, entry_id DESC);
 CREATE INDEX entries_source_newest ON entries(source, updated_us DESC, entry_id DESC);
 CREATE TABLE dirty (source TEXT PRIMARY KEY);
 CREATE TABLE feeds (name TEXT PRIMARY KEY);  -- feed files this state has written
+CREATE TABLE merge_notices (        -- merges already reported (to the build, the daemon's log)
+    url TEXT PRIMARY KEY,
+    files TEXT NOT NULL,            -- JSON list, sorted
+    winner TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Row counts, kept by the triggers below (REPLACE fires the delete triggers too: the store
+-- turns recursive_triggers on), so that no summary counts a table. No OR-clause inside a
+-- trigger: the outer statement's (INSERT OR REPLACE) would override it.
+CREATE TABLE tallies (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO tallies VALUES ('seeds', 0), ('rejected', 0), ('articles', 0), ('entries', 0);
+CREATE TABLE source_tallies (source TEXT PRIMARY KEY, entries INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER seeds_added AFTER INSERT ON seeds BEGIN
+    UPDATE tallies SET n = n + 1 WHERE name = 'seeds';
+    UPDATE tallies SET n = n + 1 WHERE name = 'rejected' AND NEW.rejected IS NOT NULL;
+END;
+CREATE TRIGGER seeds_dropped AFTER DELETE ON seeds BEGIN
+    UPDATE tallies SET n = n - 1 WHERE name = 'seeds';
+    UPDATE tallies SET n = n - 1 WHERE name = 'rejected' AND OLD.rejected IS NOT NULL;
+END;
+CREATE TRIGGER seeds_rejection_changed AFTER UPDATE OF rejected ON seeds BEGIN
+    UPDATE tallies SET n = n + (NEW.rejected IS NOT NULL) - (OLD.rejected IS NOT NULL)
+        WHERE name = 'rejected';
+END;
+CREATE TRIGGER articles_added AFTER INSERT ON articles BEGIN
+    UPDATE tallies SET n = n + 1 WHERE name = 'articles';
+END;
+CREATE TRIGGER articles_dropped AFTER DELETE ON articles BEGIN
+    UPDATE tallies SET n = n - 1 WHERE name = 'articles';
+END;
+CREATE TRIGGER entries_added AFTER INSERT ON entries BEGIN
+    UPDATE tallies SET n = n + 1 WHERE name = 'entries';
+    INSERT INTO source_tallies SELECT NEW.source, 0
+        WHERE NOT EXISTS (SELECT 1 FROM source_tallies WHERE source = NEW.source);
+    UPDATE source_tallies SET entries = entries + 1 WHERE source = NEW.source;
+END;
+CREATE TRIGGER entries_dropped AFTER DELETE ON entries BEGIN
+    UPDATE tallies SET n = n - 1 WHERE name = 'entries';
+    UPDATE source_tallies SET entries = entries - 1 WHERE source = OLD.source;
+    DELETE FROM source_tallies WHERE source = OLD.source AND entries = 0;
+END;
+CREATE TRIGGER entries_moved AFTER UPDATE OF source ON entries BEGIN
+    INSERT INTO source_tallies SELECT NEW.source, 0
+        WHERE NOT EXISTS (SELECT 1 FROM source_tallies WHERE source = NEW.source);
+    UPDATE source_tallies SET entries = entries + 1 WHERE source = NEW.source;
+    UPDATE source_tallies SET entries = entries - 1 WHERE source = OLD.source;
+    DELETE FROM source_tallies WHERE source = OLD.source AND entries = 0;
+END;
 """
 ALL_SOURCES = "*"  # in `dirty`: every feed must be re-rendered
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -74,6 +129,34 @@ class SeedRow:
 
     hash: str
     rejected: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Seed files whose articles share one canonical URL: one entry, shown from `winner`."""
+
+    url: str
+    files: tuple[str, ...]  # sorted, the winner among them
+    winner: str
+
+    def describe(self) -> str:
+        losers = ", ".join(f for f in self.files if f != self.winner)
+        return f"merged {losers} into {self.winner} (same URL {self.url})"
+
+
+@dataclass(frozen=True, slots=True)
+class Tallies:
+    """Counts of the whole state, read from `tallies` (no table is counted)."""
+
+    seeds: int
+    rejected: int
+    articles: int
+    entries: int
+
+    @property
+    def merged(self) -> int:
+        """Accepted files whose article lost to another with the same URL."""
+        return self.articles - self.entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +187,7 @@ class Store:
         # changes when another connection writes; the map is then loaded again.
         self._stats: dict[str, tuple[int, int]] | None = None
         self._stats_version = -1
+        self._touched: set[str] = set()  # URLs whose articles changed since the last notice
 
     def close(self) -> None:
         self.db.close()
@@ -156,6 +240,7 @@ class Store:
     def rollback(self) -> None:
         self.db.rollback()
         self._stats = None  # the cache may hold writes that were just undone
+        self._touched.clear()
 
     def touch_seed(self, path: str, size: int, mtime_ns: int) -> None:
         """The file's stat changed but its content did not."""
@@ -248,6 +333,7 @@ class Store:
         The newest version wins (by updated, then published, then the path that sorts last);
         the entry is published when the URL was first seen and updated when the winner was.
         """
+        self._touched.add(url)
         versions = self.db.execute(
             "SELECT updated_us, published_us, path, source, entry_id FROM articles WHERE url = ?",
             (url,),
@@ -268,6 +354,48 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)", (url, *new))
         self.mark_dirty({s for s in (old and old[0], new and new[0]) if s})
 
+    # -- merges --------------------------------------------------------------------------
+
+    def merges(self) -> list[Merge]:
+        """Every URL that more than one seed file has, by URL. A scan of the URL index: for
+        `refeed status`, not for a pass (which uses `take_new_merges`)."""
+        rows = self.db.execute(
+            """SELECT a.url, a.path, e.path FROM articles a JOIN entries e ON e.url = a.url
+               WHERE a.url IN (SELECT url FROM articles GROUP BY url HAVING COUNT(*) > 1)
+               ORDER BY a.url, a.path"""
+        )
+        merges: dict[str, Merge] = {}
+        for url, path, winner in rows:
+            found = merges.get(url)
+            merges[url] = Merge(url, (*found.files, path) if found else (path,), winner)
+        return list(merges.values())
+
+    def take_new_merges(self) -> list[Merge]:
+        """The merges that appeared, or changed files or winner, since the last call (or the
+        last reset), by URL; each is recorded, in the caller's transaction, so that it is
+        reported once. Costs a look-up per URL whose articles changed, not per URL."""
+        new = []
+        for url in sorted(self._touched):
+            files = [r[0] for r in self.db.execute(
+                "SELECT path FROM articles WHERE url = ? ORDER BY path", (url,)
+            )]  # fmt: skip
+            noted = self.db.execute(
+                "SELECT files, winner FROM merge_notices WHERE url = ?", (url,)
+            ).fetchone()
+            if len(files) < 2:
+                if noted is not None:
+                    self.db.execute("DELETE FROM merge_notices WHERE url = ?", (url,))
+                continue
+            winner = self.db.execute("SELECT path FROM entries WHERE url = ?", (url,)).fetchone()[0]
+            listed = json.dumps(files, ensure_ascii=False)
+            if noted != (listed, winner):
+                self.db.execute(
+                    "INSERT OR REPLACE INTO merge_notices VALUES (?, ?, ?)", (url, listed, winner)
+                )
+                new.append(Merge(url, tuple(files), winner))
+        self._touched.clear()
+        return new
+
     # -- feeds ---------------------------------------------------------------------------
 
     def mark_dirty(self, sources: Iterable[str]) -> None:
@@ -285,7 +413,7 @@ class Store:
         self.db.execute("DELETE FROM dirty")
 
     def sources(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM entries ORDER BY 1")]
+        return [r[0] for r in self.db.execute("SELECT source FROM source_tallies ORDER BY 1")]
 
     def written_feeds(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT name FROM feeds")}
@@ -316,29 +444,36 @@ class Store:
 
     # -- reporting -----------------------------------------------------------------------
 
+    # All of these cost what they return, not what the state holds: the rejected files
+    # through their partial index, counts from the tallies, the newest entry of a source
+    # from the top of its index.
+
     def rejections(self) -> list[Rejection]:
         rows = self.db.execute(
-            "SELECT path, rejected FROM seeds WHERE rejected IS NOT NULL ORDER BY path"
+            "SELECT path, rejected FROM seeds INDEXED BY seeds_rejected"
+            " WHERE rejected IS NOT NULL ORDER BY path"
         )
         return [Rejection(path, reason) for path, reason in rows]
 
     def source_stats(self) -> list[SourceStats]:
         rows = self.db.execute(
-            "SELECT source, COUNT(*), MAX(updated_us) FROM entries GROUP BY source ORDER BY source"
+            """SELECT t.source, t.entries, (SELECT MAX(updated_us) FROM entries e
+                                             WHERE e.source = t.source)
+               FROM source_tallies t ORDER BY t.source"""
         )
         return [SourceStats(s, n, from_us(newest)) for s, n, newest in rows]
 
-    def counts(self) -> tuple[int, int]:
-        """(seed files known, entries)."""
-        seeds = self.db.execute("SELECT COUNT(*) FROM seeds").fetchone()[0]
-        entries = self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
-        return int(seeds), int(entries)
+    def tallies(self) -> Tallies:
+        found = dict(self.db.execute("SELECT name, n FROM tallies").fetchall())
+        return Tallies(found["seeds"], found["rejected"], found["articles"], found["entries"])
 
     def reset(self) -> None:
-        """Forget everything ingested (a full rebuild); which feeds exist is remembered."""
-        for table in ("seeds", "articles", "entries"):
+        """Forget everything ingested (a full rebuild); which feeds exist is remembered, and
+        every merge is reported again."""
+        for table in ("seeds", "articles", "entries", "merge_notices"):
             self.db.execute(f"DELETE FROM {table}")
         self._stats = {}
+        self._touched.clear()
         self.mark_dirty([ALL_SOURCES])
 
 
@@ -369,6 +504,7 @@ def _open_current(path: Path) -> Store:
     try:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA recursive_triggers = ON")  # REPLACE then keeps the tallies right
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
             _recreate(db)
