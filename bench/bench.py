@@ -124,7 +124,6 @@ def one_new_file(seeds: Path, site: Path, repeat: int) -> dict[str, float]:
             daemon.run_once()
         times[key].append(time.perf_counter() - start)
 
-    oneshot, idle_oneshot = [], []
     try:
         for n in range(repeat):
             added.append(add_file(seeds, n))
@@ -133,11 +132,6 @@ def one_new_file(seeds: Path, site: Path, repeat: int) -> dict[str, float]:
             added.append(add_file(seeds, 100 + n))
             timed_pass("scan_new", only=None)
             timed_pass("scan_idle", only=None)
-        daemon.stop()
-        for n in range(200, 200 + repeat):
-            added.append(add_file(seeds, n))
-            oneshot.append(timed(build_cmd(seeds, site), site)[0])
-            idle_oneshot.append(timed(build_cmd(seeds, site), site)[0])
     finally:
         daemon.stop()
         for path in added:
@@ -148,8 +142,70 @@ def one_new_file(seeds: Path, site: Path, repeat: int) -> dict[str, float]:
         "idle_daemon_pass_s": statistics.median(times["idle"]),
         "full_scan_pass_s": statistics.median(times["scan_new"]),
         "idle_full_scan_pass_s": statistics.median(times["scan_idle"]),
-        "oneshot_build_s": statistics.median(oneshot),
-        "idle_oneshot_build_s": statistics.median(idle_oneshot),
+    }
+
+
+# -- one-shot builds -------------------------------------------------------------------------
+
+# The scan as a one-shot build runs it, timed alone in a fresh process: loading the stored
+# path -> (size, mtime) map, then one stat per file compared with it. That is what a one-shot
+# build must pay; the rest of it should not grow with the archive.
+STAT_LOOP = """
+import sys, time
+from pathlib import Path
+from refeed.ingest.seeds import scan_changes
+from refeed.state.store import open_store
+store = open_store(Path(sys.argv[2]), readonly=True)
+start = time.perf_counter()
+known = store.seed_stats()
+loaded = time.perf_counter()
+scan_changes(Path(sys.argv[1]), known)
+print(loaded - start, time.perf_counter() - loaded)
+"""
+HTML_STACK = """
+import time
+start = time.perf_counter()
+import refeed.ingest.clean, refeed.output.atom
+print(time.perf_counter() - start)
+"""
+
+
+def in_process(code: str, *args: str) -> list[float]:
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                            check=True)  # fmt: skip
+    return [float(number) for number in result.stdout.split()]
+
+
+def one_shot(sites: dict[str, tuple[Path, Path]], repeat: int) -> dict[str, dict[str, float]]:
+    """Whole `refeed build` processes on each archive, interleaved (paired in one run): a
+    build with nothing new, one with one new file, and the scan of the same archive (map load
+    and stat loop); "beyond" is a build's time less its stat loop."""
+    keys = ("idle", "new", "map_load", "stat_loop", "idle_beyond", "new_beyond", "html_import")
+    times: dict[str, dict[str, list[float]]] = {name: {k: [] for k in keys} for name in sites}
+    added: list[Path] = []
+    try:
+        for seeds, site in sites.values():
+            subprocess.run(build_cmd(seeds, site), cwd=site, capture_output=True, check=False)
+        for n in range(repeat):
+            for name, (seeds, site) in sites.items():
+                db = site / "state" / "refeed.sqlite"
+                t = times[name]
+                map_load, stat_loop = in_process(STAT_LOOP, str(seeds), str(db))
+                t["map_load"].append(map_load)
+                t["stat_loop"].append(stat_loop)
+                t["idle"].append(timed(build_cmd(seeds, site), site)[0])
+                added.append(add_file(seeds, 300 + n))
+                t["new"].append(timed(build_cmd(seeds, site), site)[0])
+                t["idle_beyond"].append(t["idle"][-1] - stat_loop)
+                t["new_beyond"].append(t["new"][-1] - stat_loop)
+                t["html_import"] += in_process(HTML_STACK)
+    finally:
+        for path in added:
+            path.unlink()
+        for seeds, site in sites.values():
+            subprocess.run(build_cmd(seeds, site), cwd=site, capture_output=True, check=False)
+    return {
+        name: {f"{k}_s": statistics.median(v) for k, v in t.items()} for name, t in times.items()
     }
 
 
@@ -163,6 +219,11 @@ def main() -> None:
         action="store_true",
         help="keep the full-build numbers of bench/results.json; needs its sites",
     )
+    ap.add_argument(
+        "--oneshot-only",
+        action="store_true",
+        help="measure one-shot builds only (with --skip-full: on the sites a run left)",
+    )
     args = ap.parse_args()
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -172,15 +233,27 @@ def main() -> None:
         "machine": f"{os.cpu_count()} cores",
         "date": f"{datetime.now(UTC):%Y-%m-%d}",
     }
-    previous = json.loads(RESULTS.read_text()) if args.skip_full else {}
+    previous = json.loads(RESULTS.read_text()) if args.skip_full or args.oneshot_only else {}
     c10k = corpus(args.make_corpus, work, 10_000, 1)
     c50k = corpus(args.make_corpus, work, 50_000, 2)
     for key, seeds, site, jobs in [("full_10k_1_job", c10k, "site-10k-serial", 1),
                                    ("full_10k", c10k, "site-10k", 0),
                                    ("full_50k", c50k, "site-50k", 0)]:  # fmt: skip
         results[key] = previous.get(key) or full_build(seeds, work / site, jobs)
-    results["one_new_10k"] = one_new_file(c10k, work / "site-10k", args.repeat)
-    results["one_new_50k"] = one_new_file(c50k, work / "site-50k", args.repeat)
+    for size, seeds, site in [("10k", c10k, "site-10k"), ("50k", c50k, "site-50k")]:
+        key = f"one_new_{size}"
+        results[key] = previous.get(key) if args.oneshot_only else one_new_file(
+            seeds, work / site, args.repeat
+        )  # fmt: skip
+    # one-shot builds, both sizes interleaved
+    oneshot = one_shot({"10k": (c10k, work / "site-10k"), "50k": (c50k, work / "site-50k")},
+                       args.repeat)  # fmt: skip
+    results["oneshot_10k"], results["oneshot_50k"] = oneshot["10k"], oneshot["50k"]
+    ten, fifty = oneshot["10k"], oneshot["50k"]
+    results["oneshot_flatness"] = {  # 50k over 10k: 1.0 is flat
+        "idle_beyond_ratio": fifty["idle_beyond_s"] / ten["idle_beyond_s"],
+        "new_beyond_ratio": fifty["new_beyond_s"] / ten["new_beyond_s"],
+    }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 

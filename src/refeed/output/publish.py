@@ -7,7 +7,6 @@ Last-Modified a web server derives from it) changes only when its content does.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from refeed import faults
@@ -22,6 +21,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
+    import tempfile  # deferred: a pass that writes nothing does not pay for it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
