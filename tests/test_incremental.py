@@ -16,7 +16,8 @@ import pytest
 from refeed.config import Config
 from refeed.ingest import worker as ingest
 from refeed.pipeline import PassReport, run_pass
-from refeed.state.store import SCHEMA_VERSION, Merge, Tallies, open_store, to_us
+from refeed.state.schema import SCHEMA_VERSION
+from refeed.state.store import Merge, Tallies, open_store, to_us
 
 from .conftest import INVALID_SEEDS, NOW, TEST_CONFIG, VALID_SEEDS, build
 from .corpus import make_corpus, seed_text

@@ -1,4 +1,5 @@
-"""Incremental state in SQLite (WAL). The only module that imports sqlite3.
+"""Incremental state in SQLite (WAL). The only module that imports sqlite3; the tables, indexes
+and triggers are in `schema.py`.
 
 Three tables, kept apart so that the hot paths read only small rows:
 - `seeds`: one small row per seed file (path, size, mtime, content hash, or why it was
@@ -29,96 +30,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from refeed.models import CleanArticle, Rejection, StoredEntry
+from refeed.state.schema import SCHEMA, SCHEMA_VERSION
 
-SCHEMA_VERSION = 3  # any other version is rebuilt from the seed files
-SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE seeds (
-    path TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    hash TEXT NOT NULL,
-    rejected TEXT,          -- the reason, when the file was rejected
-    retry_at_us INTEGER     -- a rejected file is retried then even if unchanged (future dates)
-);
-CREATE INDEX seeds_hash ON seeds(hash);
-CREATE INDEX seeds_retry ON seeds(retry_at_us) WHERE retry_at_us IS NOT NULL;
-CREATE INDEX seeds_rejected ON seeds(path) WHERE rejected IS NOT NULL;
-CREATE TABLE articles (
-    path TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    entry_id TEXT NOT NULL,
-    source TEXT NOT NULL,
-    title TEXT NOT NULL,
-    author TEXT,
-    summary TEXT NOT NULL,
-    content_html TEXT NOT NULL,
-    categories TEXT NOT NULL,  -- JSON list
-    published_us INTEGER NOT NULL,
-    updated_us INTEGER NOT NULL
-);
-CREATE INDEX articles_url ON articles(url);
-CREATE TABLE entries (
-    url TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    entry_id TEXT NOT NULL,
-    path TEXT NOT NULL,        -- the winning article
-    published_us INTEGER NOT NULL,
-    updated_us INTEGER NOT NULL
-);
-CREATE INDEX entries_newest ON entries(updated_us DESC, entry_id DESC);
-CREATE INDEX entries_source_newest ON entries(source, updated_us DESC, entry_id DESC);
-CREATE TABLE dirty (source TEXT PRIMARY KEY);
-CREATE TABLE feeds (name TEXT PRIMARY KEY);  -- feed files this state has written
-CREATE TABLE merge_notices (        -- merges already reported (to the build, the daemon's log)
-    url TEXT PRIMARY KEY,
-    files TEXT NOT NULL,            -- JSON list, sorted
-    winner TEXT NOT NULL
-) WITHOUT ROWID;
-
--- Row counts, kept by the triggers below (REPLACE fires the delete triggers too: the store
--- turns recursive_triggers on), so that no summary counts a table. No OR-clause inside a
--- trigger: the outer statement's (INSERT OR REPLACE) would override it.
-CREATE TABLE tallies (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO tallies VALUES ('seeds', 0), ('rejected', 0), ('articles', 0), ('entries', 0);
-CREATE TABLE source_tallies (source TEXT PRIMARY KEY, entries INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TRIGGER seeds_added AFTER INSERT ON seeds BEGIN
-    UPDATE tallies SET n = n + 1 WHERE name = 'seeds';
-    UPDATE tallies SET n = n + 1 WHERE name = 'rejected' AND NEW.rejected IS NOT NULL;
-END;
-CREATE TRIGGER seeds_dropped AFTER DELETE ON seeds BEGIN
-    UPDATE tallies SET n = n - 1 WHERE name = 'seeds';
-    UPDATE tallies SET n = n - 1 WHERE name = 'rejected' AND OLD.rejected IS NOT NULL;
-END;
-CREATE TRIGGER seeds_rejection_changed AFTER UPDATE OF rejected ON seeds BEGIN
-    UPDATE tallies SET n = n + (NEW.rejected IS NOT NULL) - (OLD.rejected IS NOT NULL)
-        WHERE name = 'rejected';
-END;
-CREATE TRIGGER articles_added AFTER INSERT ON articles BEGIN
-    UPDATE tallies SET n = n + 1 WHERE name = 'articles';
-END;
-CREATE TRIGGER articles_dropped AFTER DELETE ON articles BEGIN
-    UPDATE tallies SET n = n - 1 WHERE name = 'articles';
-END;
-CREATE TRIGGER entries_added AFTER INSERT ON entries BEGIN
-    UPDATE tallies SET n = n + 1 WHERE name = 'entries';
-    INSERT INTO source_tallies SELECT NEW.source, 0
-        WHERE NOT EXISTS (SELECT 1 FROM source_tallies WHERE source = NEW.source);
-    UPDATE source_tallies SET entries = entries + 1 WHERE source = NEW.source;
-END;
-CREATE TRIGGER entries_dropped AFTER DELETE ON entries BEGIN
-    UPDATE tallies SET n = n - 1 WHERE name = 'entries';
-    UPDATE source_tallies SET entries = entries - 1 WHERE source = OLD.source;
-    DELETE FROM source_tallies WHERE source = OLD.source AND entries = 0;
-END;
-CREATE TRIGGER entries_moved AFTER UPDATE OF source ON entries BEGIN
-    INSERT INTO source_tallies SELECT NEW.source, 0
-        WHERE NOT EXISTS (SELECT 1 FROM source_tallies WHERE source = NEW.source);
-    UPDATE source_tallies SET entries = entries + 1 WHERE source = NEW.source;
-    UPDATE source_tallies SET entries = entries - 1 WHERE source = OLD.source;
-    DELETE FROM source_tallies WHERE source = OLD.source AND entries = 0;
-END;
-"""
 ALL_SOURCES = "*"  # in `dirty`: every feed must be re-rendered
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -466,6 +379,11 @@ class Store:
     def tallies(self) -> Tallies:
         found = dict(self.db.execute("SELECT name, n FROM tallies").fetchall())
         return Tallies(found["seeds"], found["rejected"], found["articles"], found["entries"])
+
+    def counts(self) -> tuple[int, int]:
+        """(seed files known, entries), from the tallies."""
+        tallies = self.tallies()
+        return tallies.seeds, tallies.entries
 
     def reset(self) -> None:
         """Forget everything ingested (a full rebuild); which feeds exist is remembered, and
