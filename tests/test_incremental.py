@@ -376,3 +376,28 @@ def test_merges_are_reported_once_by_the_pass_that_makes_them(site: Site) -> Non
     assert site.run().merged == []  # no merge left
     assert site.merges() == []
     site.check_state()
+
+
+def test_a_merge_committed_before_a_crash_is_reported_by_the_next_pass(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long pass commits every COMMIT_EVERY files; a crash after such a commit must not
+    lose the report of a merge that the commit holds."""
+    from refeed import pipeline
+
+    (site.seeds / "a.txt").write_bytes((VALID_SEEDS / "dup_a_older.txt").read_bytes())
+    (site.seeds / "b.txt").write_bytes((VALID_SEEDS / "dup_b_newer.txt").read_bytes())
+    make_corpus(site.seeds / "z", 3)  # sorted after a.txt and b.txt
+    monkeypatch.setattr(pipeline, "COMMIT_EVERY", 2)
+
+    def crash(done: int, total: int) -> None:
+        if done == 3:  # a.txt and b.txt are committed, z/000000.txt is not
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        site.run(progress=crash)
+    report = site.run()
+    assert report.new == 3  # the three files after the commit
+    url = "https://www.rfi.fr/cn/%E4%BA%9A%E6%B4%B2/20231114-same-article"
+    assert report.merged == [Merge(url, ("a.txt", "b.txt"), "b.txt")]
+    site.check_state()

@@ -49,6 +49,9 @@ CREATE TABLE merge_notices (        -- merges already reported (to the build, th
     files TEXT NOT NULL,            -- JSON list, sorted
     winner TEXT NOT NULL
 ) WITHOUT ROWID;
+-- URLs whose merge may have changed since it was last reported: written with the change, so a
+-- crash after an intermediate commit still has them reported by the next pass
+CREATE TABLE merge_review (url TEXT PRIMARY KEY) WITHOUT ROWID;
 
 -- Row counts, kept by the triggers below (REPLACE fires the delete triggers too: the store
 -- turns recursive_triggers on), so that no summary counts a table. No OR-clause inside a

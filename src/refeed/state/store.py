@@ -16,7 +16,8 @@ What a summary reports must not cost a scan of a large archive, so it is kept as
 `tallies` and `source_tallies` are row counts that triggers keep in step with every insert and
 delete (in the same transaction, whichever code path writes), and rejected files have a
 partial index of their own. Merges (several files, one URL) are derived from `articles`;
-`merge_notices` records the merges already reported, so each is reported once.
+`merge_notices` records the merges already reported, so each is reported once, and
+`merge_review` the URLs to look at again (written with the change that may alter a merge).
 """
 
 from __future__ import annotations
@@ -100,7 +101,6 @@ class Store:
         # changes when another connection writes; the map is then loaded again.
         self._stats: dict[str, tuple[int, int]] | None = None
         self._stats_version = -1
-        self._touched: set[str] = set()  # URLs whose articles changed since the last notice
 
     def close(self) -> None:
         self.db.close()
@@ -153,7 +153,6 @@ class Store:
     def rollback(self) -> None:
         self.db.rollback()
         self._stats = None  # the cache may hold writes that were just undone
-        self._touched.clear()
 
     def touch_seed(self, path: str, size: int, mtime_ns: int) -> None:
         """The file's stat changed but its content did not."""
@@ -246,11 +245,15 @@ class Store:
         The newest version wins (by updated, then published, then the path that sorts last);
         the entry is published when the URL was first seen and updated when the winner was.
         """
-        self._touched.add(url)
         versions = self.db.execute(
             "SELECT updated_us, published_us, path, source, entry_id FROM articles WHERE url = ?",
             (url,),
         ).fetchall()
+        if (
+            len(versions) > 1
+            or self.db.execute("SELECT 1 FROM merge_notices WHERE url = ?", (url,)).fetchone()
+        ):
+            self.db.execute("INSERT OR IGNORE INTO merge_review VALUES (?)", (url,))
         old = self.db.execute(
             "SELECT source, entry_id, path, published_us, updated_us FROM entries WHERE url = ?",
             (url,),
@@ -286,9 +289,10 @@ class Store:
     def take_new_merges(self) -> list[Merge]:
         """The merges that appeared, or changed files or winner, since the last call (or the
         last reset), by URL; each is recorded, in the caller's transaction, so that it is
-        reported once. Costs a look-up per URL whose articles changed, not per URL."""
+        reported once. Costs a look-up per URL in `merge_review` (those whose articles changed
+        and that are, or were, merged), not per URL."""
         new = []
-        for url in sorted(self._touched):
+        for (url,) in self.db.execute("SELECT url FROM merge_review ORDER BY url").fetchall():
             files = [r[0] for r in self.db.execute(
                 "SELECT path FROM articles WHERE url = ? ORDER BY path", (url,)
             )]  # fmt: skip
@@ -306,7 +310,7 @@ class Store:
                     "INSERT OR REPLACE INTO merge_notices VALUES (?, ?, ?)", (url, listed, winner)
                 )
                 new.append(Merge(url, tuple(files), winner))
-        self._touched.clear()
+        self.db.execute("DELETE FROM merge_review")
         return new
 
     # -- feeds ---------------------------------------------------------------------------
@@ -388,10 +392,9 @@ class Store:
     def reset(self) -> None:
         """Forget everything ingested (a full rebuild); which feeds exist is remembered, and
         every merge is reported again."""
-        for table in ("seeds", "articles", "entries", "merge_notices"):
+        for table in ("seeds", "articles", "entries", "merge_notices", "merge_review"):
             self.db.execute(f"DELETE FROM {table}")
         self._stats = {}
-        self._touched.clear()
         self.mark_dirty([ALL_SOURCES])
 
 
