@@ -3,7 +3,8 @@
 `REFEED_FAULT=<point>:<action>` in the environment, read here and nowhere else, makes a refeed
 process write `refeed: fault point <point> reached` to stderr when a pass gets there, and then
 - `kill`: SIGKILL itself, as a power cut or the OOM killer would;
-- `wait`: block until the pass is asked to stop (SIGTERM/SIGINT to the daemon), then go on.
+- `wait`: block until the pass is asked to stop (SIGTERM/SIGINT to the daemon), then go on
+  (a one-shot build has no stop request: it goes on at once).
 
 The points, in the order a pass meets them:
 - `ingesting`: half of the pass's files are ingested (into the open transaction);
