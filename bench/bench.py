@@ -128,7 +128,6 @@ def one_new_file(seeds: Path, site: Path, repeat: int) -> dict[str, float]:
             daemon.run_once()
         times[key].append(time.perf_counter() - start)
 
-    oneshot, idle_oneshot = [], []
     try:
         for n in range(repeat):
             added.append(add_file(seeds, n))
@@ -137,11 +136,6 @@ def one_new_file(seeds: Path, site: Path, repeat: int) -> dict[str, float]:
             added.append(add_file(seeds, 100 + n))
             timed_pass("scan_new", only=None)
             timed_pass("scan_idle", only=None)
-        daemon.stop()
-        for n in range(200, 200 + repeat):
-            added.append(add_file(seeds, n))
-            oneshot.append(timed(build_cmd(seeds, site), site)[0])
-            idle_oneshot.append(timed(build_cmd(seeds, site), site)[0])
     finally:
         daemon.stop()
         for path in added:
@@ -152,8 +146,89 @@ def one_new_file(seeds: Path, site: Path, repeat: int) -> dict[str, float]:
         "idle_daemon_pass_s": statistics.median(times["idle"]),
         "full_scan_pass_s": statistics.median(times["scan_new"]),
         "idle_full_scan_pass_s": statistics.median(times["scan_idle"]),
-        "oneshot_build_s": statistics.median(oneshot),
-        "idle_oneshot_build_s": statistics.median(idle_oneshot),
+    }
+
+
+# -- one-shot builds -------------------------------------------------------------------------
+
+# The scan as a one-shot build runs it, timed alone in a fresh process: loading the stored
+# path -> (size, mtime) map, then one stat per file compared with it. That is what a one-shot
+# build must pay; the rest of it should not grow with the archive. Wall and CPU seconds (the
+# CPU time, user + system, is what a shared machine's load disturbs least).
+STAT_LOOP = """
+import sys, time
+from pathlib import Path
+from refeed.ingest.seeds import scan_changes
+from refeed.state.store import open_store
+store = open_store(Path(sys.argv[2]), readonly=True)
+clocks = [time.perf_counter(), time.process_time()]
+known = store.seed_stats()
+clocks += [time.perf_counter(), time.process_time()]
+scan_changes(Path(sys.argv[1]), known)
+clocks += [time.perf_counter(), time.process_time()]
+print(clocks[2] - clocks[0], clocks[4] - clocks[2], clocks[3] - clocks[1], clocks[5] - clocks[3])
+"""
+HTML_STACK = """
+import time
+start = time.perf_counter()
+import refeed.ingest.clean, refeed.output.atom
+print(time.perf_counter() - start)
+"""
+
+
+def in_process(code: str, *args: str) -> list[float]:
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                            check=True)  # fmt: skip
+    return [float(number) for number in result.stdout.split()]
+
+
+def wall_and_cpu(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system) of a whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"{cmd} failed")
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
+def one_shot(sites: dict[str, tuple[Path, Path]], repeat: int) -> dict[str, dict[str, float]]:
+    """Whole `refeed build` processes on each archive, interleaved (paired in one run): a
+    build with nothing new, one with one new file, and the scan of the same archive (map load
+    and stat loop); "beyond" is a build's time less its stat loop (so the map load is in it)."""
+    keys = [f"{what}{clock}" for what in ("idle", "new", "map_load", "stat_loop", "idle_beyond",
+                                          "new_beyond") for clock in ("", "_cpu")]  # fmt: skip
+    times: dict[str, dict[str, list[float]]] = {
+        name: {k: [] for k in [*keys, "html_import"]} for name in sites
+    }
+    added: list[Path] = []
+    try:
+        for seeds, site in sites.values():
+            subprocess.run(build_cmd(seeds, site), cwd=site, capture_output=True, check=False)
+        for n in range(repeat):
+            for name, (seeds, site) in sites.items():
+                db = site / "state" / "refeed.sqlite"
+                t = times[name]
+                scan = in_process(STAT_LOOP, str(seeds), str(db))
+                for i, key in enumerate(("map_load", "stat_loop", "map_load_cpu", "stat_loop_cpu")):
+                    t[key].append(scan[i])
+                idle = wall_and_cpu(build_cmd(seeds, site), site)
+                added.append(add_file(seeds, 300 + n))
+                new = wall_and_cpu(build_cmd(seeds, site), site)
+                for i, clock in enumerate(("", "_cpu")):
+                    t[f"idle{clock}"].append(idle[i])
+                    t[f"new{clock}"].append(new[i])
+                    stat_loop = (scan[1], scan[3])[i]
+                    t[f"idle_beyond{clock}"].append(idle[i] - stat_loop)
+                    t[f"new_beyond{clock}"].append(new[i] - stat_loop)
+                t["html_import"] += in_process(HTML_STACK)
+    finally:
+        for path in added:
+            path.unlink()
+        for seeds, site in sites.values():
+            subprocess.run(build_cmd(seeds, site), cwd=site, capture_output=True, check=False)
+    return {
+        name: {f"{k}_s": statistics.median(v) for k, v in t.items()} for name, t in times.items()
     }
 
 
@@ -287,6 +362,11 @@ def main() -> None:
     ap.add_argument("--ab", type=Path, help="only the paired A/B against this source tree")
     ap.add_argument("--count", type=int, default=2000, help="corpus size for --ab")
     ap.add_argument("--rounds", type=int, default=3, help="A B rounds for --ab")
+    ap.add_argument(
+        "--oneshot-only",
+        action="store_true",
+        help="measure one-shot builds only (with --skip-full: on the sites a run left)",
+    )
     args = ap.parse_args()
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -306,16 +386,30 @@ def main() -> None:
         "machine": f"{os.cpu_count()} cores",
         "date": f"{datetime.now(UTC):%Y-%m-%d}",
     }
-    previous = json.loads(RESULTS.read_text()) if args.skip_full else {}
+    previous = json.loads(RESULTS.read_text()) if args.skip_full or args.oneshot_only else {}
     c10k = corpus(args.make_corpus, work, 10_000, 1)
     c50k = corpus(args.make_corpus, work, 50_000, 2)
     for key, seeds, site, jobs in [("full_10k_1_job", c10k, "site-10k-serial", 1),
                                    ("full_10k", c10k, "site-10k", 0),
                                    ("full_50k", c50k, "site-50k", 0)]:  # fmt: skip
         results[key] = previous.get(key) or full_build(seeds, work / site, jobs)
-    results["one_new_10k"] = one_new_file(c10k, work / "site-10k", args.repeat)
-    results["one_new_50k"] = one_new_file(c50k, work / "site-50k", args.repeat)
-    results["formats_2k"] = formats_cost(args.make_corpus, work, args.repeat)
+    if not args.oneshot_only:
+        results["formats_2k"] = formats_cost(args.make_corpus, work, args.repeat)
+
+    for size, seeds, site in [("10k", c10k, "site-10k"), ("50k", c50k, "site-50k")]:
+        key = f"one_new_{size}"
+        results[key] = previous.get(key) if args.oneshot_only else one_new_file(
+            seeds, work / site, args.repeat
+        )  # fmt: skip
+    # one-shot builds, both sizes interleaved
+    oneshot = one_shot({"10k": (c10k, work / "site-10k"), "50k": (c50k, work / "site-50k")},
+                       args.repeat)  # fmt: skip
+    results["oneshot_10k"], results["oneshot_50k"] = oneshot["10k"], oneshot["50k"]
+    ten, fifty = oneshot["10k"], oneshot["50k"]
+    results["oneshot_flatness"] = {  # 50k over 10k: 1.0 is flat
+        key: fifty[f"{key}_s"] / ten[f"{key}_s"]
+        for key in ("idle_beyond", "new_beyond", "idle_beyond_cpu", "new_beyond_cpu")
+    }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -35,10 +36,16 @@ def write_config(root: Path, **run: object) -> Path:
 class Refeed:
     """`python -m refeed ARGS` in the background, its stderr collected line by line."""
 
-    def __init__(self, *args: str, cwd: Path) -> None:
+    def __init__(self, *args: str, cwd: Path, fault: str | None = None) -> None:
+        """`fault`: a REFEED_FAULT value (`point:action`, see refeed/faults.py)."""
+        env = dict(os.environ)
+        env.pop("REFEED_FAULT", None)
+        if fault is not None:
+            env["REFEED_FAULT"] = fault
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "refeed", *args],
             cwd=cwd,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -72,6 +79,12 @@ class Refeed:
 
     def output(self) -> str:
         return "".join(self.lines)
+
+    def wait(self, timeout: float = 60) -> int:
+        """The exit code (negative: the signal that ended it), once the process has ended."""
+        code = self.proc.wait(timeout=timeout)
+        self.reader.join(timeout=5)
+        return code
 
 
 def eventually(check: Callable[[], bool], timeout: float = 20, every: float = 0.05) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -31,16 +33,47 @@ def test_build_exits_0_and_prints_one_summary_line(tmp_path: Path) -> None:
     result = run(
         "build", "--seeds", str(VALID_SEEDS), "--out", str(tmp_path), "--config", str(TEST_CONFIG)
     )
-    assert result.exit_code == 0
-    assert result.stdout.count("\n") == 1
-    line = result.stdout.strip()
+    assert result.exit_code == 0  # a merge is not an error
+    line, *merges = result.stdout.splitlines()
     assert line.startswith(
         "refeed build: 15 seed files (15 new, 0 changed, 0 removed, 0 renamed); 0 rejected; "
-        "1 duplicate URLs merged"
+        "1 merged into another file's entry (same URL; 1 new, listed below)"
     )
     assert "all.atom 14" in line
     assert "rfi-cn.atom 6" in line
-    assert "22 feeds changed" in line  # 5 feeds x (atom, rss, json, html) + index.html, index.opml
+    assert "22 files written" in line  # 5 feeds x (atom, rss, json, html) + index.html, .opml
+    assert merges == [DUPLICATES_MERGED]
+
+
+DUP_URL = "https://www.rfi.fr/cn/%E4%BA%9A%E6%B4%B2/20231114-same-article"
+DUPLICATES_MERGED = f"refeed: merged dup_a_older.txt into dup_b_newer.txt (same URL {DUP_URL})"
+
+
+def test_each_merge_is_named_once_and_again_when_it_changes(tmp_path: Path) -> None:
+    """No seed file vanishes unnamed: the build that merges a file into another's entry names
+    both, the URL and the winner; later builds do not repeat it unless the merge changes."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(VALID_SEEDS / "dup_a_older.txt", seeds)
+    args = ["build", "--seeds", str(seeds), "--out", str(tmp_path / "out"),
+            "--config", str(TEST_CONFIG)]  # fmt: skip
+    assert run(*args).stdout.count("\n") == 1  # one file: nothing merged
+    shutil.copy(VALID_SEEDS / "dup_b_newer.txt", seeds)
+    result = run(*args)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] == [DUPLICATES_MERGED]
+    again = run(*args)
+    assert "1 merged into another file's entry (same URL; see status)" in again.stdout
+    assert again.stdout.splitlines()[1:] == []
+    # a third file with the same URL, newer than both: the merge changed, so it is named again
+    third = (VALID_SEEDS / "dup_b_newer.txt").read_text(encoding="utf-8")
+    (seeds / "dup_c.txt").write_text(third.replace("1700000400000", "1700000500000"), "utf-8")
+    assert run(*args).stdout.splitlines()[1:] == [
+        f"refeed: merged dup_a_older.txt, dup_b_newer.txt into dup_c.txt (same URL {DUP_URL})"
+    ]
+    (seeds / "dup_c.txt").unlink()  # back to the first merge: named once more
+    assert run(*args).stdout.splitlines()[1:] == [DUPLICATES_MERGED]
+    assert run(*args, "--full").stdout.splitlines()[1:] == [DUPLICATES_MERGED]  # a rebuild
 
 
 def test_build_exits_1_and_names_each_rejected_file(tmp_path: Path) -> None:
@@ -138,21 +171,65 @@ def test_default_paths_use_the_bundled_config(tmp_path: Path) -> None:
     ]
 
 
-def test_status_shows_feeds_last_pass_and_rejections(tmp_path: Path) -> None:
+def _built_state(tmp_path: Path) -> list[str]:
+    """The valid fixtures (one merge) plus a rejected file, built: the `status` options."""
     seeds = tmp_path / "seeds"
     shutil.copytree(VALID_SEEDS, seeds)
     shutil.copy(INVALID_SEEDS / "no_separator.txt", seeds)
     state = str(tmp_path / "state" / "refeed.sqlite")
-    common = ["--config", str(TEST_CONFIG)]
-    run("build", "--seeds", str(seeds), "--out", str(tmp_path / "out"), "--state", state, *common)
-    result = run("status", "--state", state, *common)
+    common = ["--state", state, "--config", str(TEST_CONFIG)]
+    result = run("build", "--seeds", str(seeds), "--out", str(tmp_path / "out"), *common)
+    assert result.exit_code == 1
+    return common
+
+
+def test_status_shows_feeds_last_pass_merges_and_rejections(tmp_path: Path) -> None:
+    result = run("status", *_built_state(tmp_path))
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[1] == "seed files: 16 (1 rejected); entries: 14"
-    assert "pass: 16 files seen, 15 new" in lines[2]  # 15 files, one duplicate URL
+    assert lines[1] == "seed files: 16 (1 rejected, 1 URLs merged); entries: 14"
+    assert re.fullmatch(
+        r"last pass: \S+\+00:00, completed in \d+\.\d{3}s: 16 seen, 15 new, 0 changed, "
+        r"0 removed, 0 renamed, 1 rejected, 0 pending, 1 merged; 22 files written",
+        lines[2],
+    )
     assert any(line.split()[:3] == ["rfi-cn.atom", "6", "entries"] for line in lines)
+    assert any(line.split()[:3] == ["all.atom", "14", "entries"] for line in lines)
     assert any("newest 2024-04-03T19:45:01+00:00" in line for line in lines)
+    assert lines[-2] == "merged dup_a_older.txt, dup_b_newer.txt: dup_b_newer.txt is published"
     assert lines[-1].startswith("rejected no_separator.txt: line 3: expected the separator")
+
+
+def test_status_json_is_one_object_with_stable_keys(tmp_path: Path) -> None:
+    common = _built_state(tmp_path)
+    result = run("status", "--json", *common)
+    assert result.exit_code == 0
+    status = json.loads(result.stdout)
+    assert list(status) == [
+        "state", "seed_files", "entries", "rejected", "merges", "feeds", "last_pass", "pings",
+    ]  # fmt: skip
+    assert status["state"] == common[1]
+    assert (status["seed_files"], status["entries"]) == (16, 14)
+    assert [r["path"] for r in status["rejected"]] == ["no_separator.txt"]
+    assert status["rejected"][0]["reason"].startswith("line 3: expected the separator")
+    assert status["merges"] == [
+        {"url": DUP_URL, "files": ["dup_a_older.txt", "dup_b_newer.txt"],
+         "winner": "dup_b_newer.txt"}
+    ]  # fmt: skip
+    feeds = {feed["name"]: feed for feed in status["feeds"]}
+    assert list(feeds) == ["en.example.org.atom", "example.com.atom", "nytimes-cn.atom",
+                           "rfi-cn.atom", "all.atom"]  # fmt: skip
+    assert feeds["rfi-cn.atom"] == {
+        "name": "rfi-cn.atom", "entries": 6, "newest": "2024-04-03T19:45:01+00:00",
+    }  # fmt: skip
+    assert feeds["all.atom"]["entries"] == 14
+    last = status["last_pass"]
+    assert list(last) == ["time", "result", "counts", "files_written", "seconds"]
+    assert last["result"] == "completed"
+    assert last["counts"] == {"seen": 16, "new": 15, "changed": 0, "removed": 0, "renamed": 0,
+                              "rejected": 1, "pending": 0, "merged": 1}  # fmt: skip
+    assert last["files_written"] == 22  # 5 feeds x 4 formats, index.html, index.opml
+    assert result.stdout == run("status", "--json", *common).stdout  # stable
 
 
 def test_status_without_state_is_a_usage_error(tmp_path: Path) -> None:

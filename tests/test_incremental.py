@@ -16,9 +16,10 @@ import pytest
 from refeed.config import Config
 from refeed.ingest import worker as ingest
 from refeed.pipeline import PassReport, run_pass
-from refeed.state.store import SCHEMA_VERSION, open_store
+from refeed.state.schema import SCHEMA_VERSION
+from refeed.state.store import Merge, Tallies, open_store, to_us
 
-from .conftest import INVALID_SEEDS, NOW, TEST_CONFIG, build
+from .conftest import INVALID_SEEDS, NOW, TEST_CONFIG, VALID_SEEDS, build
 from .corpus import make_corpus, seed_text
 from .feedcheck import feed_problems
 
@@ -30,11 +31,47 @@ class Site:
         self.seeds, self.out, self.config = root / "seeds", root / "feeds", config
         self.db = root / "state" / "refeed.sqlite"
         self.seeds.mkdir(parents=True, exist_ok=True)
+        self.reported: list[Merge] = []  # the merges the passes reported, in order
 
     def run(self, now: object = NOW, **kwargs: object) -> PassReport:
         store = open_store(self.db)
         try:
-            return run_pass(self.seeds, self.out, self.config, store, now, **kwargs)  # type: ignore[arg-type]
+            report = run_pass(self.seeds, self.out, self.config, store, now, **kwargs)  # type: ignore[arg-type]
+            self.reported += report.merged
+            return report
+        finally:
+            store.close()
+
+    def merges(self) -> list[Merge]:
+        store = open_store(self.db)
+        try:
+            return store.merges()
+        finally:
+            store.close()
+
+    def check_state(self) -> None:
+        """The tallies equal what counting the tables gives, and every merge in the state was
+        reported, with its files and winner, by some pass."""
+        store = open_store(self.db)
+
+        def count(sql: str) -> int:
+            return int(store.db.execute(sql).fetchone()[0])
+
+        try:
+            assert store.tallies() == Tallies(
+                count("SELECT COUNT(*) FROM seeds"),
+                count("SELECT COUNT(*) FROM seeds WHERE rejected IS NOT NULL"),
+                count("SELECT COUNT(*) FROM articles"),
+                count("SELECT COUNT(*) FROM entries"),
+            )
+            by_source = store.db.execute(
+                "SELECT source, COUNT(*), MAX(updated_us) FROM entries GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+            assert [(s.source, s.entries, to_us(s.newest)) for s in store.source_stats()] == [
+                tuple(row) for row in by_source
+            ]
+            assert store.sources() == [row[0] for row in by_source]
+            assert set(store.merges()) <= set(self.reported)
         finally:
             store.close()
 
@@ -182,7 +219,9 @@ def test_any_history_of_adds_deletes_renames_equals_a_full_build(
             present.append(new)
         if rng.random() < 0.6:
             site.run()
+            site.check_state()
     site.run()
+    site.check_state()
     assert site.feeds() == full_build_of(site.seeds, tmp_path, site.config)
     assert all(feed_problems(site.out / name) == [] for name in site.feeds())
 
@@ -282,8 +321,10 @@ def test_passes_told_what_changed_equal_a_full_build(
             changed.add(path.name)
         if rng.random() < 0.5:
             site.run(only=changed)
+            site.check_state()
             changed = set()
     site.run(only=changed)
+    site.check_state()
     told = site.feeds()
     site.run()  # a full scan finds nothing the notifications missed
     assert site.feeds() == told
@@ -298,7 +339,8 @@ def test_a_change_nobody_reported_waits_for_the_full_scan(site: Site) -> None:
 
 
 def test_a_pass_with_nothing_new_imports_no_html_library(site: Site) -> None:
-    """A one-shot build that finds nothing to do must not pay for bs4, bleach or feedgen."""
+    """A one-shot build that finds nothing to do must not pay for bs4, bleach or feedgen, nor
+    for what only writing a feed (tempfile) or a test's fault point (signal) needs."""
     import subprocess
     import sys
 
@@ -311,10 +353,58 @@ def test_a_pass_with_nothing_new_imports_no_html_library(site: Site) -> None:
         f"store = open_store(Path({str(site.db)!r}))\n"
         f"run_pass(Path({str(site.seeds)!r}), Path({str(site.out)!r}), "
         f"load_config(Path({str(TEST_CONFIG)!r})), store, datetime.now(UTC))\n"
-        "print(sorted(m for m in ('bs4', 'bleach', 'feedgen', 'multiprocessing.pool') "
-        "if m in sys.modules))\n"
+        "print(sorted(m for m in ('bs4', 'bleach', 'feedgen', 'multiprocessing.pool', "
+        "'tempfile', 'signal') if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_merges_are_reported_once_by_the_pass_that_makes_them(site: Site) -> None:
+    """Files with the same canonical URL are one entry; the pass that merges them says which
+    files, which one won and the URL, and no later pass says it again."""
+    older, newer = (VALID_SEEDS / "dup_a_older.txt"), (VALID_SEEDS / "dup_b_newer.txt")
+    url = "https://www.rfi.fr/cn/%E4%BA%9A%E6%B4%B2/20231114-same-article"
+    (site.seeds / "a.txt").write_bytes(older.read_bytes())
+    make_corpus(site.seeds, 3)
+    assert site.run().merged == []
+    (site.seeds / "b.txt").write_bytes(newer.read_bytes())
+    assert site.run().merged == [Merge(url, ("a.txt", "b.txt"), "b.txt")]
+    assert site.run().merged == []  # reported once
+    assert site.merges() == [Merge(url, ("a.txt", "b.txt"), "b.txt")]  # and kept
+    newest = newer.read_bytes().replace(b"1700000400000", b"1700000500000")
+    (site.seeds / "a.txt").write_bytes(newest)
+    assert site.run().merged == [Merge(url, ("a.txt", "b.txt"), "a.txt")]  # a new winner
+    (site.seeds / "b.txt").rename(site.seeds / "c.txt")
+    assert site.run().merged == [Merge(url, ("a.txt", "c.txt"), "a.txt")]  # a file renamed
+    (site.seeds / "c.txt").unlink()
+    assert site.run().merged == []  # no merge left
+    assert site.merges() == []
+    site.check_state()
+
+
+def test_a_merge_committed_before_a_crash_is_reported_by_the_next_pass(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long pass commits every COMMIT_EVERY files; a crash after such a commit must not
+    lose the report of a merge that the commit holds."""
+    from refeed import pipeline
+
+    (site.seeds / "a.txt").write_bytes((VALID_SEEDS / "dup_a_older.txt").read_bytes())
+    (site.seeds / "b.txt").write_bytes((VALID_SEEDS / "dup_b_newer.txt").read_bytes())
+    make_corpus(site.seeds / "z", 3)  # sorted after a.txt and b.txt
+    monkeypatch.setattr(pipeline, "COMMIT_EVERY", 2)
+
+    def crash(done: int, total: int) -> None:
+        if done == 3:  # a.txt and b.txt are committed, z/000000.txt is not
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        site.run(progress=crash)
+    report = site.run()
+    assert report.new == 3  # the three files after the commit
+    url = "https://www.rfi.fr/cn/%E4%BA%9A%E6%B4%B2/20231114-same-article"
+    assert report.merged == [Merge(url, ("a.txt", "b.txt"), "b.txt")]
+    site.check_state()

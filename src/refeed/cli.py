@@ -6,6 +6,7 @@ configuration error; 3 another refeed holds the state lock.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from refeed.config import COMBINED_NAME, DEFAULT_CONFIG_PATH, Config, load_confi
 from refeed.errors import ConfigError, LockedError
 from refeed.output.feeds import feed_counts
 from refeed.output.formats import FEED_FORMATS
-from refeed.pipeline import PassReport, Progress, run_pass
+from refeed.pipeline import PassReport, Progress, describe_pass, last_pass, run_pass
 from refeed.service.lock import state_lock
 from refeed.state.store import Store, open_store
 
@@ -84,7 +85,8 @@ def build_command(full: bool, **paths: Any) -> None:
     """Bring the feeds up to date with the seed files, once, and exit.
 
     Only new, changed and removed files cost work; the feeds whose entries changed are
-    rewritten. Prints a one-line summary; every rejected file is named on stderr with why.
+    rewritten. Prints a one-line summary, then a line for each merge this build made (files
+    with the same URL: one entry); every rejected file is named on stderr with why.
     """
     config = _load(paths)
     _require_seeds(config)
@@ -96,6 +98,8 @@ def build_command(full: bool, **paths: Any) -> None:
         rejected = store.rejections()
         log.info("%s", report.log_line())
         click.echo(_summary(report, store, config))
+        for merge in report.merged:
+            click.echo(f"refeed: {merge.describe()}")
         from refeed.service.websub import deliver_pings, topic_urls  # after the feeds are out
 
         topics = topic_urls(config.base_url, report.written)
@@ -166,8 +170,15 @@ def serve_command(**options: Any) -> None:
 @cli.command("status")
 @state_option
 @config_option
-def status_command(**options: Any) -> None:
-    """Show what the state knows: feeds, entries, the last pass, rejected files."""
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+def status_command(as_json: bool, **options: Any) -> None:
+    """Show what the state knows: feeds, entries, the last pass, rejected and merged files.
+
+    --json prints the same as one JSON object, keys in a fixed order: state, seed_files,
+    entries, rejected [{path, reason}], merges [{url, files, winner}], feeds [{name, entries,
+    newest}], last_pass {time, result, counts, files_written, seconds} (null before the first),
+    pings [{hub, topic, attempts, failed, next_attempt, last_error}] (WebSub pings owed).
+    """
     config = _load(options)
     try:
         store = open_store(config.paths.state, readonly=True)
@@ -176,23 +187,67 @@ def status_command(**options: Any) -> None:
             f"no state at {config.paths.state}: run `refeed build` first"
         ) from None
     try:
-        seeds, entries = store.counts()
-        rejected = store.rejections()
-        click.echo(f"state: {config.paths.state}")
-        click.echo(f"seed files: {seeds} ({len(rejected)} rejected); entries: {entries}")
-        click.echo(f"last pass: {store.get_meta('last_pass') or 'none'}")
-        counts = feed_counts(store, config)  # by file name in the first enabled format
-        suffix = FEED_FORMATS[config.outputs.formats[0]].suffix
-        for stats in store.source_stats():
-            name = stats.source + suffix
-            click.echo(f"  {name:32} {counts[name]:5} entries  newest {stats.newest.isoformat()}")
-        combined = COMBINED_NAME + suffix
-        if combined in counts:
-            click.echo(f"  {combined:32} {counts[combined]:5} entries")
-        for rejection in rejected:
-            click.echo(f"rejected {rejection.seed}: {rejection.reason}")
+        status = _status(store, config)
     finally:
         store.close()
+    if as_json:
+        click.echo(json.dumps(status, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"state: {status['state']}")
+    click.echo(
+        f"seed files: {status['seed_files']} ({len(status['rejected'])} rejected, "
+        f"{len(status['merges'])} URLs merged); entries: {status['entries']}"
+    )
+    last = status["last_pass"]
+    click.echo(f"last pass: {describe_pass(last) if last else 'none'}")
+    for feed in status["feeds"]:
+        click.echo(f"  {feed['name']:32} {feed['entries']:5} entries  newest {feed['newest']}")
+    for merge in status["merges"]:
+        click.echo(f"merged {', '.join(merge['files'])}: {merge['winner']} is published")
+    for rejection in status["rejected"]:
+        click.echo(f"rejected {rejection['path']}: {rejection['reason']}")
+    for ping in status["pings"]:
+        state = "failed " if ping["failed"] else f"pending, next {ping['next_attempt']}"
+        error = f": {ping['last_error']}" if ping["last_error"] else ""
+        tries = f"{ping['attempts']} tries"
+        click.echo(f"ping {state} {ping['topic']} -> {ping['hub']} ({tries}){error}")
+
+
+def _status(store: Store, config: Config) -> dict[str, Any]:
+    """What `refeed status` shows, in the order it shows it."""
+    tallies = store.tallies()
+    counts = feed_counts(store, config)  # by file name in the first enabled format
+    suffix = FEED_FORMATS[config.outputs.formats[0]].suffix
+    newest = {s.source + suffix: s.newest.isoformat() for s in store.source_stats()}
+    if newest:
+        newest[COMBINED_NAME + suffix] = max(newest.values())
+    combined_last = sorted(counts, key=lambda name: name == COMBINED_NAME + suffix)
+    feeds: list[dict[str, Any]] = [
+        {"name": name, "entries": counts[name], "newest": newest.get(name)}
+        for name in combined_last
+    ]
+    return {
+        "state": str(config.paths.state),
+        "seed_files": tallies.seeds,
+        "entries": tallies.entries,
+        "rejected": [{"path": r.seed, "reason": r.reason} for r in store.rejections()],
+        "merges": [
+            {"url": m.url, "files": list(m.files), "winner": m.winner} for m in store.merges()
+        ],
+        "feeds": feeds,
+        "last_pass": last_pass(store),
+        "pings": [  # WebSub pings still owed to a hub, or given up on
+            {
+                "hub": p.hub,
+                "topic": p.topic,
+                "attempts": p.attempts,
+                "failed": p.failed,
+                "next_attempt": p.next_attempt.isoformat(timespec="seconds"),
+                "last_error": p.last_error,
+            }
+            for p in store.pings()
+        ],
+    }
 
 
 def _load(options: dict[str, Any]) -> Config:
@@ -265,22 +320,23 @@ def _progress() -> Progress:
 
 
 def _summary(report: PassReport, store: Store, config: Config) -> str:
+    """The build's line: what this pass saw, then the state as it now stands (from the
+    store's tallies: no table is counted, whatever the archive's size)."""
     counts = feed_counts(store, config)
     feeds = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
-    seeds, entries = store.counts()
-    rejected = len(store.rejections())
-    merged = seeds - rejected - entries
+    tallies = store.tallies()
     parts = [
         f"{report.seen} seed files ({report.new} new, {report.changed} changed, "
         f"{report.removed} removed, {report.renamed} renamed)",
-        f"{rejected} rejected",
+        f"{tallies.rejected} rejected",
     ]
-    if merged:
-        parts.append(f"{merged} duplicate URLs merged")
+    if tallies.merged:
+        listed = f"{len(report.merged)} new, listed below" if report.merged else "see status"
+        parts.append(f"{tallies.merged} merged into another file's entry (same URL; {listed})")
     if report.pending:
         parts.append(f"{report.pending} still being written")
     parts.append(f"published to {config.paths.out}/: {feeds or 'nothing'}")
-    parts.append(f"{len(report.written) + len(report.deleted)} feeds changed")
+    parts.append(f"{len(report.written) + len(report.deleted)} files written")
     return "refeed build: " + "; ".join(parts)
 
 

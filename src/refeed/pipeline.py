@@ -6,7 +6,8 @@
 3. render: re-render only the feeds whose entries changed, from stored, already-sanitized HTML.
 
 `refeed build` is one pass; the daemon runs the same pass on a schedule. A bad seed file costs
-only itself: it is stored as rejected, with its reason, and retried when it changes.
+only itself: it is stored as rejected, with its reason, and retried when it changes. Files
+merged into another's entry (same URL) are reported by the pass that merged them.
 """
 
 from __future__ import annotations
@@ -22,16 +23,18 @@ from pathlib import Path
 from threading import Event
 from typing import Any
 
-from refeed import __version__
+from refeed import __version__, faults
 from refeed.config import Config
 from refeed.ingest.seeds import scan_changes, seed_names, stat_named
 from refeed.ingest.worker import Job, Outcome, hash_file, ingest_all
 from refeed.models import Rejection, SeedFile
-from refeed.state.store import ALL_SOURCES, Store, from_us, to_us
+from refeed.output.publish import remove_leftovers
+from refeed.state.store import ALL_SOURCES, Merge, Store, from_us, to_us
 
 log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 500  # ingested files per transaction in a long pass
+LAST_PASS = "last_pass"  # meta key: the facts of the last pass, as JSON (`PassReport.facts`)
 Progress = Callable[[int, int], None]
 
 
@@ -47,6 +50,7 @@ class PassReport:
     pending: int = 0  # too fresh (still settling) or still being written: next pass
     pending_names: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)  # rejected in this pass
+    merged: list[Merge] = field(default_factory=list)  # merges this pass made or changed
     written: list[str] = field(default_factory=list)  # feed files whose bytes changed
     deleted: list[str] = field(default_factory=list)  # feed files of sources now empty
     seconds: float = 0.0
@@ -56,9 +60,28 @@ class PassReport:
         return (
             f"pass: {self.seen} files seen, {self.new} new, {self.changed} changed, "
             f"{self.removed} removed, {self.renamed} renamed, {len(self.rejected)} rejected, "
-            f"{self.pending} pending, {len(self.written) + len(self.deleted)} feeds written, "
+            f"{self.pending} pending, {len(self.written) + len(self.deleted)} files written, "
             f"{self.seconds:.3f}s" + (" (stopped early)" if self.stopped else "")
         )
+
+    def facts(self, when: datetime) -> dict[str, Any]:
+        """The pass as JSON-ready data (`refeed status --json`), keys in a fixed order."""
+        return {
+            "time": when.isoformat(timespec="seconds"),
+            "result": "stopped" if self.stopped else "completed",
+            "counts": {
+                "seen": self.seen,
+                "new": self.new,
+                "changed": self.changed,
+                "removed": self.removed,
+                "renamed": self.renamed,
+                "rejected": len(self.rejected),
+                "pending": self.pending,
+                "merged": len(self.merged),
+            },
+            "files_written": len(self.written) + len(self.deleted),
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def run_pass(
@@ -94,16 +117,35 @@ def run_pass(
             store.remove_seed(path)
             report.removed += 1
         report.stopped = _ingest(jobs, config, store, now, report, progress, stop)
+        report.merged = store.take_new_merges()  # recorded as reported in the same commit
         store.db.commit()
     except BaseException:
         store.rollback()
         raise
     if not report.stopped:
+        faults.reached("rendering", stop)
+        remove_leftovers(out_dir)  # of a write that a crash cut short
         _render_dirty(store, config, out_dir, report)
     report.seconds = time.monotonic() - started
     with store.transaction():
-        store.set_meta("last_pass", f"{now.isoformat(timespec='seconds')}: {report.log_line()}")
+        store.set_meta(LAST_PASS, json.dumps(report.facts(now)))
     return report
+
+
+def last_pass(store: Store) -> dict[str, Any] | None:
+    """The facts of the last pass (`PassReport.facts`), or None before the first."""
+    value = store.get_meta(LAST_PASS)
+    facts: dict[str, Any] | None = None if value is None else json.loads(value)
+    return facts
+
+
+def describe_pass(facts: dict[str, Any]) -> str:
+    """One readable line for `refeed status`."""
+    counts = ", ".join(f"{n} {what}" for what, n in facts["counts"].items())
+    return (
+        f"{facts['time']}, {facts['result']} in {facts['seconds']:.3f}s: {counts}; "
+        f"{facts['files_written']} files written"
+    )
 
 
 def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool) -> bool:
@@ -216,8 +258,11 @@ def _ingest(
     stop: Event | None,
 ) -> bool:
     """Ingest `jobs` into the store; True if a stop request cut it short."""
+    halfway = (len(jobs) + 1) // 2
     for done, outcome in enumerate(ingest_all(jobs, config, now), 1):
         _apply(outcome, store, report)
+        if done == halfway:
+            faults.reached("ingesting", stop)
         if progress is not None:
             progress(done, len(jobs))
         if done % COMMIT_EVERY == 0:

@@ -7,8 +7,11 @@ Last-Modified a web server derives from it) changes only when its content does.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from refeed import faults
+
+_TEMP_SUFFIX = ".tmp"  # temporary files are .<feed name>.<random><suffix>, beside the feed
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -18,13 +21,16 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
+    import tempfile  # deferred: a pass that writes nothing does not pay for it
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        faults.reached("writing")
         Path(tmp).chmod(0o644)  # mkstemp makes it 0600; a feed is for everyone to read
         Path(tmp).replace(path)
     except BaseException:
@@ -40,3 +46,13 @@ def remove_if_exists(path: Path) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove temporary files of writes that a crash (kill -9, power cut) cut short. Only one
+    refeed writes a feeds folder at a time (the state lock), so any such file is stale."""
+    if not folder.is_dir():
+        return
+    for pattern in (f".*{_TEMP_SUFFIX}", f"archive/*/.*{_TEMP_SUFFIX}"):  # feeds, archive pages
+        for path in folder.glob(pattern):
+            path.unlink(missing_ok=True)

@@ -108,6 +108,8 @@ class Daemon:
             self.settling = set(report.pending_names)
             for rejection in report.rejected:
                 log.warning("rejected %s: %s", cfg.paths.seeds / rejection.seed, rejection.reason)
+            for merge in report.merged:  # each once: the store records what was reported
+                log.info("%s", merge.describe())
             log.info("%s", report.log_line())
             topics = topic_urls(cfg.base_url, report.written)  # pings follow the feeds...
             budget = 0.0 if self.stopping.is_set() else None  # ...but a stop never waits

@@ -49,7 +49,7 @@ class Metrics:
         self.pending = Gauge(
             "refeed_seed_files_pending", "Files the last pass left for later.", registry=r
         )
-        self.feeds_written = Counter(
+        self.files_written = Counter(
             "refeed_feed_files_written", "Feed files whose bytes changed.", registry=r
         )
         self.feeds_removed = Counter(
@@ -74,7 +74,7 @@ class Metrics:
         self._feeds: set[str] = set()
         if not runs_passes:
             for collector in (self.passes, self.pass_seconds, self.files_seen, self.files,
-                              self.pending, self.feeds_written, self.feeds_removed, self.entries,
+                              self.pending, self.files_written, self.feeds_removed, self.entries,
                               self.last_success):  # fmt: skip
                 r.unregister(collector)
         # every label present from the start (rate() needs the zero), bound once: a pass
@@ -104,7 +104,7 @@ class Metrics:
                 self._files[change].inc(count)
         self.pending.set(report.pending)
         if report.written:
-            self.feeds_written.inc(len(report.written))
+            self.files_written.inc(len(report.written))
         if report.deleted:
             self.feeds_removed.inc(len(report.deleted))
         if feed_entries is not None:

@@ -1,4 +1,5 @@
-"""Incremental state in SQLite (WAL). The only module that imports sqlite3.
+"""Incremental state in SQLite (WAL). The only module that imports sqlite3; the tables, indexes
+and triggers are in `schema.py`.
 
 Three tables, kept apart so that the hot paths read only small rows:
 - `seeds`: one small row per seed file (path, size, mtime, content hash, or why it was
@@ -10,6 +11,13 @@ Three tables, kept apart so that the hot paths read only small rows:
 `dirty` lists the sources whose feeds must be re-rendered; it is written in the same
 transaction as the change that dirtied them, so a crash between ingesting and rendering is
 repaired by the next pass.
+
+What a summary reports must not cost a scan of a large archive, so it is kept as it changes:
+`tallies` and `source_tallies` are row counts that triggers keep in step with every insert and
+delete (in the same transaction, whichever code path writes), and rejected files have a
+partial index of their own. Merges (several files, one URL) are derived from `articles`;
+`merge_notices` records the merges already reported, so each is reported once, and
+`merge_review` the URLs to look at again (written with the change that may alter a merge).
 """
 
 from __future__ import annotations
@@ -23,88 +31,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from refeed.models import CleanArticle, Media, Rejection, StoredEntry
+from refeed.state.schema import (
+    CHANGED_SCHEMA,
+    HISTORY_SCHEMA,
+    MEMBERS_SCHEMA,
+    PINGS_SCHEMA,
+    SCHEMA,
+    SCHEMA_VERSION,
+)
 
-SCHEMA_VERSION = 3  # any other version is rebuilt from the seed files
-SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE seeds (
-    path TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    hash TEXT NOT NULL,
-    rejected TEXT,          -- the reason, when the file was rejected
-    retry_at_us INTEGER     -- a rejected file is retried then even if unchanged (future dates)
-);
-CREATE INDEX seeds_hash ON seeds(hash);
-CREATE INDEX seeds_retry ON seeds(retry_at_us) WHERE retry_at_us IS NOT NULL;
-CREATE TABLE articles (
-    path TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    entry_id TEXT NOT NULL,
-    source TEXT NOT NULL,
-    title TEXT NOT NULL,
-    author TEXT,
-    summary TEXT NOT NULL,
-    content_html TEXT NOT NULL,
-    categories TEXT NOT NULL,  -- JSON list
-    published_us INTEGER NOT NULL,
-    updated_us INTEGER NOT NULL,
-    media TEXT NOT NULL        -- JSON: {"image": {...} | null, "enclosures": [{...}]}
-);
-CREATE INDEX articles_url ON articles(url);
-CREATE TABLE entries (
-    url TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    entry_id TEXT NOT NULL,
-    path TEXT NOT NULL,        -- the winning article
-    published_us INTEGER NOT NULL,
-    updated_us INTEGER NOT NULL
-);
-CREATE INDEX entries_newest ON entries(updated_us DESC, entry_id DESC);
-CREATE INDEX entries_source_newest ON entries(source, updated_us DESC, entry_id DESC);
-CREATE TABLE dirty (source TEXT PRIMARY KEY);
-CREATE TABLE feeds (name TEXT PRIMARY KEY);  -- feed files this state has written
-"""
-# WebSub pings not yet delivered (service/websub.py). A schema of its own, created if missing
-# on every open, so adding it needed no SCHEMA_VERSION bump (which rebuilds the state).
-# One row per (hub, topic): a newer publish of a topic resets its row rather than adding one.
-PINGS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS pings (
-    hub TEXT NOT NULL,
-    topic TEXT NOT NULL,
-    attempts INTEGER NOT NULL,      -- failed attempts since the topic was last published
-    next_at_us INTEGER NOT NULL,    -- not sent before this time (backoff, Retry-After)
-    last_error TEXT,
-    failed INTEGER NOT NULL,        -- 1: gave up (max attempts, or the hub refused it)
-    PRIMARY KEY (hub, topic)
-);
-CREATE INDEX IF NOT EXISTS pings_due ON pings(next_at_us) WHERE failed = 0;
-"""
-# URLs whose entry changed since the feeds were last rendered: what derived feeds and the
-# archive index (state/history.py) look at, so that a pass costs what changed. Created if
-# missing, like the pings, so that states written before it are kept.
-CHANGED_SCHEMA = "CREATE TABLE IF NOT EXISTS changed (url TEXT PRIMARY KEY);"
-# Derived feeds' members (state/members.py, decided by output/derived.py).
-MEMBERS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS members (feed TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (feed, url));
-CREATE TABLE IF NOT EXISTS member_rules (feed TEXT PRIMARY KEY, rules TEXT NOT NULL);
-"""
-# The archive index (state/history.py): which archive page of each feed holds which entry.
-HISTORY_SCHEMA = """
-CREATE TABLE IF NOT EXISTS archived (
-    feed TEXT NOT NULL,
-    seq INTEGER NOT NULL,       -- 1, 2, 3 ... in the order entries were archived
-    url TEXT NOT NULL,
-    PRIMARY KEY (feed, seq),
-    UNIQUE (feed, url)
-);
-CREATE TABLE IF NOT EXISTS archive_heads (feed TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS windows (    -- each feed's subscription window as last rendered
-    feed TEXT NOT NULL,
-    url TEXT NOT NULL,
-    PRIMARY KEY (feed, url)
-);
-"""
 ALL_SOURCES = "*"  # in `dirty`: every feed must be re-rendered
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -115,6 +50,34 @@ class SeedRow:
 
     hash: str
     rejected: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Seed files whose articles share one canonical URL: one entry, shown from `winner`."""
+
+    url: str
+    files: tuple[str, ...]  # sorted, the winner among them
+    winner: str
+
+    def describe(self) -> str:
+        losers = ", ".join(f for f in self.files if f != self.winner)
+        return f"merged {losers} into {self.winner} (same URL {self.url})"
+
+
+@dataclass(frozen=True, slots=True)
+class Tallies:
+    """Counts of the whole state, read from `tallies` (no table is counted)."""
+
+    seeds: int
+    rejected: int
+    articles: int
+    entries: int
+
+    @property
+    def merged(self) -> int:
+        """Accepted files whose article lost to another with the same URL."""
+        return self.articles - self.entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +276,11 @@ class Store:
             "SELECT updated_us, published_us, path, source, entry_id FROM articles WHERE url = ?",
             (url,),
         ).fetchall()
+        if (
+            len(versions) > 1
+            or self.db.execute("SELECT 1 FROM merge_notices WHERE url = ?", (url,)).fetchone()
+        ):
+            self.db.execute("INSERT OR IGNORE INTO merge_review VALUES (?)", (url,))
         old = self.db.execute(
             "SELECT source, entry_id, path, published_us, updated_us FROM entries WHERE url = ?",
             (url,),
@@ -329,6 +297,49 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)", (url, *new))
         self.mark_dirty({s for s in (old and old[0], new and new[0]) if s})
         self.db.execute("INSERT OR IGNORE INTO changed VALUES (?)", (url,))
+
+    # -- merges --------------------------------------------------------------------------
+
+    def merges(self) -> list[Merge]:
+        """Every URL that more than one seed file has, by URL. A scan of the URL index: for
+        `refeed status`, not for a pass (which uses `take_new_merges`)."""
+        rows = self.db.execute(
+            """SELECT a.url, a.path, e.path FROM articles a JOIN entries e ON e.url = a.url
+               WHERE a.url IN (SELECT url FROM articles GROUP BY url HAVING COUNT(*) > 1)
+               ORDER BY a.url, a.path"""
+        )
+        merges: dict[str, Merge] = {}
+        for url, path, winner in rows:
+            found = merges.get(url)
+            merges[url] = Merge(url, (*found.files, path) if found else (path,), winner)
+        return list(merges.values())
+
+    def take_new_merges(self) -> list[Merge]:
+        """The merges that appeared, or changed files or winner, since the last call (or the
+        last reset), by URL; each is recorded, in the caller's transaction, so that it is
+        reported once. Costs a look-up per URL in `merge_review` (those whose articles changed
+        and that are, or were, merged), not per URL."""
+        new = []
+        for (url,) in self.db.execute("SELECT url FROM merge_review ORDER BY url").fetchall():
+            files = [r[0] for r in self.db.execute(
+                "SELECT path FROM articles WHERE url = ? ORDER BY path", (url,)
+            )]  # fmt: skip
+            noted = self.db.execute(
+                "SELECT files, winner FROM merge_notices WHERE url = ?", (url,)
+            ).fetchone()
+            if len(files) < 2:
+                if noted is not None:
+                    self.db.execute("DELETE FROM merge_notices WHERE url = ?", (url,))
+                continue
+            winner = self.db.execute("SELECT path FROM entries WHERE url = ?", (url,)).fetchone()[0]
+            listed = json.dumps(files, ensure_ascii=False)
+            if noted != (listed, winner):
+                self.db.execute(
+                    "INSERT OR REPLACE INTO merge_notices VALUES (?, ?, ?)", (url, listed, winner)
+                )
+                new.append(Merge(url, tuple(files), winner))
+        self.db.execute("DELETE FROM merge_review")
+        return new
 
     # -- feeds ---------------------------------------------------------------------------
 
@@ -353,7 +364,7 @@ class Store:
         self.db.execute("DELETE FROM changed")
 
     def sources(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM entries ORDER BY 1")]
+        return [r[0] for r in self.db.execute("SELECT source FROM source_tallies ORDER BY 1")]
 
     def written_feeds(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT name FROM feeds")}
@@ -397,23 +408,33 @@ class Store:
 
     # -- reporting -----------------------------------------------------------------------
 
+    # All of these cost what they return, not what the state holds: the rejected files
+    # through their partial index, counts from the tallies, the newest entry of a source
+    # from the top of its index.
+
     def rejections(self) -> list[Rejection]:
         rows = self.db.execute(
-            "SELECT path, rejected FROM seeds WHERE rejected IS NOT NULL ORDER BY path"
+            "SELECT path, rejected FROM seeds INDEXED BY seeds_rejected"
+            " WHERE rejected IS NOT NULL ORDER BY path"
         )
         return [Rejection(path, reason) for path, reason in rows]
 
     def source_stats(self) -> list[SourceStats]:
         rows = self.db.execute(
-            "SELECT source, COUNT(*), MAX(updated_us) FROM entries GROUP BY source ORDER BY source"
+            """SELECT t.source, t.entries, (SELECT MAX(updated_us) FROM entries e
+                                             WHERE e.source = t.source)
+               FROM source_tallies t ORDER BY t.source"""
         )
         return [SourceStats(s, n, from_us(newest)) for s, n, newest in rows]
 
+    def tallies(self) -> Tallies:
+        found = dict(self.db.execute("SELECT name, n FROM tallies").fetchall())
+        return Tallies(found["seeds"], found["rejected"], found["articles"], found["entries"])
+
     def counts(self) -> tuple[int, int]:
-        """(seed files known, entries)."""
-        seeds = self.db.execute("SELECT COUNT(*) FROM seeds").fetchone()[0]
-        entries = self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
-        return int(seeds), int(entries)
+        """(seed files known, entries), from the tallies."""
+        tallies = self.tallies()
+        return tallies.seeds, tallies.entries
 
     # -- WebSub pings (PINGS_SCHEMA; used by service/websub.py only) -----------------------
 
@@ -472,8 +493,9 @@ class Store:
         return [_ping(row) for row in rows]
 
     def reset(self) -> None:
-        """Forget everything ingested (a full rebuild); which feeds exist is remembered."""
-        for table in ("seeds", "articles", "entries"):
+        """Forget everything ingested (a full rebuild); which feeds exist is remembered, and
+        every merge is reported again."""
+        for table in ("seeds", "articles", "entries", "merge_notices", "merge_review"):
             self.db.execute(f"DELETE FROM {table}")
         self._stats = {}
         self.mark_dirty([ALL_SOURCES])
@@ -550,6 +572,7 @@ def _open_current(path: Path) -> Store:
     try:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA recursive_triggers = ON")  # REPLACE then keeps the tallies right
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
             _recreate(db)

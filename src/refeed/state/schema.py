@@ -1,0 +1,140 @@
+"""The state database's tables, indexes and triggers, as SQL (applied by `store.py`).
+
+A database of any other `SCHEMA_VERSION` is replaced by an empty one and rebuilt from the seed
+files: the state is a cache. Bump the version with every change below.
+"""
+
+SCHEMA_VERSION = 4  # any other version is rebuilt from the seed files
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE seeds (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    rejected TEXT,          -- the reason, when the file was rejected
+    retry_at_us INTEGER     -- a rejected file is retried then even if unchanged (future dates)
+);
+CREATE INDEX seeds_hash ON seeds(hash);
+CREATE INDEX seeds_retry ON seeds(retry_at_us) WHERE retry_at_us IS NOT NULL;
+CREATE INDEX seeds_rejected ON seeds(path) WHERE rejected IS NOT NULL;
+CREATE TABLE articles (
+    path TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    author TEXT,
+    summary TEXT NOT NULL,
+    content_html TEXT NOT NULL,
+    categories TEXT NOT NULL,  -- JSON list
+    published_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL,
+    media TEXT NOT NULL        -- JSON: {"image": {...} | null, "enclosures": [{...}]}
+);
+CREATE INDEX articles_url ON articles(url);
+CREATE TABLE entries (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    path TEXT NOT NULL,        -- the winning article
+    published_us INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
+CREATE INDEX entries_newest ON entries(updated_us DESC, entry_id DESC);
+CREATE INDEX entries_source_newest ON entries(source, updated_us DESC, entry_id DESC);
+CREATE TABLE dirty (source TEXT PRIMARY KEY);
+CREATE TABLE feeds (name TEXT PRIMARY KEY);  -- feed files this state has written
+CREATE TABLE merge_notices (        -- merges already reported (to the build, the daemon's log)
+    url TEXT PRIMARY KEY,
+    files TEXT NOT NULL,            -- JSON list, sorted
+    winner TEXT NOT NULL
+) WITHOUT ROWID;
+-- URLs whose merge may have changed since it was last reported: written with the change, so a
+-- crash after an intermediate commit still has them reported by the next pass
+CREATE TABLE merge_review (url TEXT PRIMARY KEY) WITHOUT ROWID;
+
+-- Row counts, kept by the triggers below (REPLACE fires the delete triggers too: the store
+-- turns recursive_triggers on), so that no summary counts a table. No OR-clause inside a
+-- trigger: the outer statement's (INSERT OR REPLACE) would override it.
+CREATE TABLE tallies (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO tallies VALUES ('seeds', 0), ('rejected', 0), ('articles', 0), ('entries', 0);
+CREATE TABLE source_tallies (source TEXT PRIMARY KEY, entries INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER seeds_added AFTER INSERT ON seeds BEGIN
+    UPDATE tallies SET n = n + 1 WHERE name = 'seeds';
+    UPDATE tallies SET n = n + 1 WHERE name = 'rejected' AND NEW.rejected IS NOT NULL;
+END;
+CREATE TRIGGER seeds_dropped AFTER DELETE ON seeds BEGIN
+    UPDATE tallies SET n = n - 1 WHERE name = 'seeds';
+    UPDATE tallies SET n = n - 1 WHERE name = 'rejected' AND OLD.rejected IS NOT NULL;
+END;
+CREATE TRIGGER seeds_rejection_changed AFTER UPDATE OF rejected ON seeds BEGIN
+    UPDATE tallies SET n = n + (NEW.rejected IS NOT NULL) - (OLD.rejected IS NOT NULL)
+        WHERE name = 'rejected';
+END;
+CREATE TRIGGER articles_added AFTER INSERT ON articles BEGIN
+    UPDATE tallies SET n = n + 1 WHERE name = 'articles';
+END;
+CREATE TRIGGER articles_dropped AFTER DELETE ON articles BEGIN
+    UPDATE tallies SET n = n - 1 WHERE name = 'articles';
+END;
+CREATE TRIGGER entries_added AFTER INSERT ON entries BEGIN
+    UPDATE tallies SET n = n + 1 WHERE name = 'entries';
+    INSERT INTO source_tallies SELECT NEW.source, 0
+        WHERE NOT EXISTS (SELECT 1 FROM source_tallies WHERE source = NEW.source);
+    UPDATE source_tallies SET entries = entries + 1 WHERE source = NEW.source;
+END;
+CREATE TRIGGER entries_dropped AFTER DELETE ON entries BEGIN
+    UPDATE tallies SET n = n - 1 WHERE name = 'entries';
+    UPDATE source_tallies SET entries = entries - 1 WHERE source = OLD.source;
+    DELETE FROM source_tallies WHERE source = OLD.source AND entries = 0;
+END;
+CREATE TRIGGER entries_moved AFTER UPDATE OF source ON entries BEGIN
+    INSERT INTO source_tallies SELECT NEW.source, 0
+        WHERE NOT EXISTS (SELECT 1 FROM source_tallies WHERE source = NEW.source);
+    UPDATE source_tallies SET entries = entries + 1 WHERE source = NEW.source;
+    UPDATE source_tallies SET entries = entries - 1 WHERE source = OLD.source;
+    DELETE FROM source_tallies WHERE source = OLD.source AND entries = 0;
+END;
+"""
+
+# WebSub pings not yet delivered (service/websub.py). A schema of its own, created if missing
+# on every open, so adding it needed no SCHEMA_VERSION bump (which rebuilds the state).
+# One row per (hub, topic): a newer publish of a topic resets its row rather than adding one.
+PINGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pings (
+    hub TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    attempts INTEGER NOT NULL,      -- failed attempts since the topic was last published
+    next_at_us INTEGER NOT NULL,    -- not sent before this time (backoff, Retry-After)
+    last_error TEXT,
+    failed INTEGER NOT NULL,        -- 1: gave up (max attempts, or the hub refused it)
+    PRIMARY KEY (hub, topic)
+);
+CREATE INDEX IF NOT EXISTS pings_due ON pings(next_at_us) WHERE failed = 0;
+"""
+# URLs whose entry changed since the feeds were last rendered: what derived feeds and the
+# archive index (state/history.py) look at, so that a pass costs what changed. Created if
+# missing, like the pings, so that states written before it are kept.
+CHANGED_SCHEMA = "CREATE TABLE IF NOT EXISTS changed (url TEXT PRIMARY KEY);"
+# Derived feeds' members (state/members.py, decided by output/derived.py).
+MEMBERS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS members (feed TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (feed, url));
+CREATE TABLE IF NOT EXISTS member_rules (feed TEXT PRIMARY KEY, rules TEXT NOT NULL);
+"""
+# The archive index (state/history.py): which archive page of each feed holds which entry.
+HISTORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS archived (
+    feed TEXT NOT NULL,
+    seq INTEGER NOT NULL,       -- 1, 2, 3 ... in the order entries were archived
+    url TEXT NOT NULL,
+    PRIMARY KEY (feed, seq),
+    UNIQUE (feed, url)
+);
+CREATE TABLE IF NOT EXISTS archive_heads (feed TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS windows (    -- each feed's subscription window as last rendered
+    feed TEXT NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (feed, url)
+);
+"""
