@@ -39,6 +39,7 @@ class FeedMeta:
     icon: str | None = None
     # The same feed in the other Chinese script (rel="alternate" hreflang=language); each
     # one's own `alternates` is empty. `variant_of` names the feed a variant converts.
+    hubs: tuple[str, ...] = ()  # WebSub hubs (rel="hub"), for subscription documents
     alternates: tuple[FeedMeta, ...] = ()
     variant_of: str | None = None
 
