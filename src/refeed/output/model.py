@@ -28,7 +28,7 @@ class FeedMeta:
     """
 
     name: str  # file stem: "rfi-cn", "all"
-    kind: str  # "source" | "combined" (derived feeds and language variants come later)
+    kind: str  # "source" | "combined" | "derived" (a variant keeps its original's kind)
     feed_id: str  # urn:uuid:..., stable: derived from the Atom URL as in refeed 0.1
     title: str
     homepage: str  # the site the feed is about (rel="alternate")
@@ -37,9 +37,9 @@ class FeedMeta:
     subtitle: str | None = None
     language: str | None = None  # BCP 47
     icon: str | None = None
+    hubs: tuple[str, ...] = ()  # WebSub hubs (rel="hub"), for subscription documents
     # The same feed in the other Chinese script (rel="alternate" hreflang=language); each
     # one's own `alternates` is empty. `variant_of` names the feed a variant converts.
-    hubs: tuple[str, ...] = ()  # WebSub hubs (rel="hub"), for subscription documents
     alternates: tuple[FeedMeta, ...] = ()
     variant_of: str | None = None
 
