@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from refeed.config import Config, SourceRule
+from refeed.config import Config, DerivedFeed, SourceRule
 from refeed.ingest.sources import SourceResolver, derived_name
 from refeed.output.feeds import dirty_feeds, feed_id, kind_of, source_meta
 
@@ -98,7 +98,16 @@ def test_feed_ids_derive_from_the_atom_url_in_every_format() -> None:
 
 
 def test_a_changed_source_dirties_its_feed_and_the_combined_feed() -> None:
-    assert dirty_feeds({"rfi-cn"}) == ["all", "rfi-cn"]
-    assert dirty_feeds(set()) == []
-    assert kind_of("all").name == "combined"
-    assert kind_of("rfi-cn").name == "source"
+    config = Config()
+    assert dirty_feeds(config, {"rfi-cn"}) == ["all", "rfi-cn"]
+    assert dirty_feeds(config, set()) == []
+    assert kind_of(config, "all").name == "combined"
+    assert kind_of(config, "rfi-cn").name == "source"
+
+
+def test_a_changed_source_dirties_the_derived_feeds_that_draw_on_it() -> None:
+    config = Config(feeds=(DerivedFeed(name="us", title="US", sources=("nytimes-cn",)),
+                           DerivedFeed(name="any", title="Any")))  # fmt: skip
+    assert dirty_feeds(config, {"rfi-cn"}) == ["all", "any", "rfi-cn"]
+    assert dirty_feeds(config, {"nytimes-cn"}) == ["all", "any", "nytimes-cn", "us"]
+    assert kind_of(config, "us").name == "derived"

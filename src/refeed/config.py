@@ -175,6 +175,17 @@ def _feed_name(value: str) -> str | None:
     return "must be 1-64 of a-z 0-9 . _ - (it names the feed file)"
 
 
+SCRIPT_VARIANTS = ("zh-Hant", "zh-Hans")  # what output/variants.py converts into
+
+
+def _variants(value: tuple[str, ...]) -> str | None:
+    known = {v.lower() for v in SCRIPT_VARIANTS}
+    unknown = [v for v in value if v.strip().lower() not in known]
+    if unknown:
+        return f"{unknown[0]!r} is not a variant refeed publishes ({', '.join(SCRIPT_VARIANTS)})"
+    return None
+
+
 def _languages(value: tuple[str, ...]) -> str | None:
     return next((p for p in map(_language, value) if p), None)
 
@@ -236,6 +247,7 @@ class SourceRule:
         False, "the first path segment after the prefix is a category"
     )
     timezone: str | None = setting(None, "IANA zone of dates pages write without an offset", _zone)
+    variants: tuple[str, ...] = setting((), "also publish the feed in these scripts", _variants)
 
     def routing(self) -> tuple[object, ...]:
         """What decides which articles are this source's and what ingesting stores for them;
@@ -254,6 +266,7 @@ class CombinedFeed:
     author: str = setting("refeed", "its author", _nonempty, parse=_text)
     icon: str | None = setting(None, "a small square image URL", _web_url)
     language: str | None = setting(None, "BCP 47 tag; default: the top-level language", _language)
+    variants: tuple[str, ...] = setting((), "also publish the feed in these scripts", _variants)
 
 
 @dataclass(frozen=True)
@@ -289,6 +302,7 @@ class DerivedFeed:
     exclude_title: tuple[str, ...] = setting((), "regexes: out when one finds the title", _regexes)
     exclude_text: tuple[str, ...] = setting((), "regexes: ... or the text", _regexes)
     case_sensitive: bool = setting(False, "patterns match case as written")
+    variants: tuple[str, ...] = setting((), "also publish the feed in these scripts", _variants)
 
     def rules(self) -> tuple[object, ...]:
         """What decides membership (a change judges every entry again; the rest only

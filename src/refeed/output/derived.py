@@ -114,8 +114,3 @@ def update_memberships(store: Store, config: Config, everything: bool) -> set[st
             if members.judge(rule.feed.name, changed, rule.matches, gone):
                 dirty.add(rule.feed.name)
     return dirty
-
-
-def derived_members(name: str) -> tuple[str, tuple[object, ...]]:
-    """The archive index's membership condition for derived feed `name`."""
-    return ("e.url IN (SELECT url FROM members WHERE feed = ?)", (name,))

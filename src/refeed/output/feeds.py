@@ -19,7 +19,7 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from refeed.config import COMBINED_NAME, Config
-from refeed.ingest.urls import is_web_url
+from refeed.ingest.urls import judge_url
 from refeed.models import Media, StoredEntry
 from refeed.output.formats import FEED_FORMATS, FEED_PAGE
 from refeed.output.model import Feed, FeedMeta, Item
@@ -29,12 +29,13 @@ log = logging.getLogger(__name__)
 
 
 def judged_url(url: str | None) -> str | None:
-    """`url` if refeed's URL judge lets it be written outside content, else None.
+    """`url` if refeed's URL judge (ingest/urls.py, the one the sanitizer applies inside
+    content) lets it be written outside content as it is, else None.
 
-    Every URL a feed carries outside its content (entry links, icons, media, source links)
-    goes through here, so that the judge can change in this one line.
+    Every URL a feed carries outside its content (entry links, icons, homepages, media,
+    source links) goes through here.
     """
-    return url if url and is_web_url(url) else None
+    return url if url and judge_url(url, None) == url else None
 
 
 def feed_id(atom_url: str) -> str:
@@ -66,6 +67,7 @@ def source_meta(config: Config, name: str, sample_url: str | None = None) -> Fee
             subtitle=rule.subtitle,
             language=rule.language or config.language,
             icon=judged_url(rule.icon),
+            hubs=config.websub.hubs,
         )
     parts = urlsplit(sample_url or f"https://{name}/")
     host = parts.hostname or name
@@ -79,6 +81,7 @@ def source_meta(config: Config, name: str, sample_url: str | None = None) -> Fee
         urls=urls,
         subtitle=f"Articles from {host}",
         language=config.language,
+        hubs=config.websub.hubs,
     )
 
 
@@ -95,6 +98,26 @@ def combined_meta(config: Config, name: str = COMBINED_NAME) -> FeedMeta:
         subtitle=combined.subtitle,
         language=combined.language or config.language,
         icon=judged_url(combined.icon),
+        hubs=config.websub.hubs,
+    )
+
+
+def derived_meta(config: Config, name: str) -> FeedMeta:
+    """A derived feed's description (`[[feeds]]`): its page on refeed's site is its home."""
+    feed = next(f for f in config.feeds if f.name == name)
+    urls = feed_urls(config, name)
+    return FeedMeta(
+        name=name,
+        kind="derived",
+        feed_id=feed_id(urls["atom"]),
+        title=feed.title,
+        homepage=urls["html"],
+        author=feed.author or config.combined.author,
+        urls=urls,
+        subtitle=feed.subtitle,
+        language=feed.language or config.combined.language or config.language,
+        icon=judged_url(feed.icon),
+        hubs=config.websub.hubs,
     )
 
 
@@ -126,7 +149,7 @@ class FeedBuilder:
 
     def feed(self, name: str) -> Feed | None:
         """Feed `name` as it stands, or None when it has no entries (its files go)."""
-        kind = kind_of(name)
+        kind = kind_of(self.config, name)
         entries = kind.entries(self.store, name, self.config.max_entries)
         self.windows[name] = entries
         if not entries:
@@ -135,7 +158,7 @@ class FeedBuilder:
         items = tuple(i for i in (self.item(e, kind.carries_source) for e in entries) if i)
         if not items:
             return None
-        total = kind.total(self.totals(), name)
+        total = kind.total(self, name)
         return Feed(meta, items, max(i.updated for i in items), total)
 
     def item(self, entry: StoredEntry, with_source: bool) -> Item | None:
@@ -179,13 +202,13 @@ class FeedKind:
     """One kind of feed: its feeds' names, entries and description."""
 
     name: str
-    # the feeds of this kind that a change to `sources` makes dirty (all: every source)
-    dirtied_by: Callable[[set[str]], Iterable[str]]
+    # the feeds of this kind that a change to `sources` makes dirty
+    dirtied_by: Callable[[Config, set[str]], Iterable[str]]
     entries: Callable[[Store, str, int], list[StoredEntry]]
     meta: Callable[[FeedBuilder, str], FeedMeta]
-    total: Callable[[dict[str, int], str], int]
+    total: Callable[[FeedBuilder, str], int]  # every entry the feed has, beyond the cap
     carries_source: bool  # items say which source feed they come from (atom:source)
-    owns: Callable[[str], bool]  # is `name` a feed of this kind
+    owns: Callable[[Config, str], bool]  # is `name` a feed of this kind
     # which stored entries belong to feed `name`: an SQL condition on `entries e`
     members: Callable[[str], tuple[str, tuple[object, ...]]]
 
@@ -196,43 +219,71 @@ def _source_meta(builder: FeedBuilder, name: str) -> FeedMeta:
     return known[0]
 
 
+def _derived_dirtied_by(config: Config, sources: set[str]) -> list[str]:
+    """Derived feeds drawing on any of `sources` (the combined feed's name stands for none)."""
+    changed = sources - {COMBINED_NAME}
+    return [f.name for f in config.feeds if changed and (not f.sources or changed & set(f.sources))]
+
+
 KINDS: tuple[FeedKind, ...] = (
     FeedKind(
         name="combined",
-        dirtied_by=lambda sources: [COMBINED_NAME] if sources else [],
+        dirtied_by=lambda _config, sources: [COMBINED_NAME] if sources else [],
         entries=lambda store, _name, cap: store.newest_entries(None, cap),
         meta=lambda builder, name: combined_meta(builder.config, name),
-        total=lambda totals, _name: sum(totals.values()),
+        total=lambda builder, _name: sum(builder.totals().values()),
         carries_source=True,
-        owns=lambda name: name == COMBINED_NAME,
+        owns=lambda _config, name: name == COMBINED_NAME,
         members=lambda _name: ("1 = 1", ()),
     ),
     FeedKind(
+        name="derived",
+        dirtied_by=_derived_dirtied_by,
+        entries=lambda store, name, cap: store.member_entries(name, cap),
+        meta=lambda builder, name: derived_meta(builder.config, name),
+        total=lambda builder, name: builder.store.member_count(name),
+        carries_source=True,
+        owns=lambda config, name: any(f.name == name for f in config.feeds),
+        members=lambda name: ("e.url IN (SELECT url FROM members WHERE feed = ?)", (name,)),
+    ),
+    FeedKind(
         name="source",
-        dirtied_by=lambda sources: sources - {COMBINED_NAME},
+        dirtied_by=lambda _config, sources: sources - {COMBINED_NAME},
         entries=lambda store, name, cap: store.newest_entries(name, cap),
         meta=_source_meta,
-        total=lambda totals, name: totals.get(name, 0),
+        total=lambda builder, name: builder.totals().get(name, 0),
         carries_source=False,
-        owns=lambda name: True,  # the last kind: every other name is a source
+        owns=lambda _config, _name: True,  # the last kind: every other name is a source
         members=lambda name: ("e.source = ?", (name,)),
     ),
 )
 
 
-def kind_of(name: str) -> FeedKind:
-    return next(k for k in KINDS if k.owns(name))
+def variants_of(config: Config, name: str) -> tuple[str, ...]:
+    """The script variants configured for feed `name` (`variants = [...]`)."""
+    if name == COMBINED_NAME:
+        return config.combined.variants
+    for table in (config.feeds, config.sources):
+        for feed in table:
+            if feed.name == name:
+                return feed.variants
+    return ()
 
 
-def dirty_feeds(sources: set[str]) -> list[str]:
+def kind_of(config: Config, name: str) -> FeedKind:
+    return next(k for k in KINDS if k.owns(config, name))
+
+
+def dirty_feeds(config: Config, sources: set[str]) -> list[str]:
     """The feeds to render again when the entries of `sources` changed, in name order."""
-    return sorted({name for kind in KINDS for name in kind.dirtied_by(sources)})
+    return sorted({name for kind in KINDS for name in kind.dirtied_by(config, sources)})
 
 
 def feed_counts(store: Store, config: Config) -> dict[str, int]:
     """Entries in each feed file of the first enabled format, as the state stands (for the
     build's summary and `refeed status`)."""
     suffix = FEED_FORMATS[config.outputs.formats[0]].suffix
-    totals = {s.source: s.entries for s in store.source_stats()}
-    names = dirty_feeds(set(totals))
-    return {n + suffix: min(kind_of(n).total(totals, n), config.max_entries) for n in names}
+    builder = FeedBuilder(store, config)
+    names = dirty_feeds(config, set(builder.totals()))
+    counts = {n: min(kind_of(config, n).total(builder, n), config.max_entries) for n in names}
+    return {n + suffix: c for n, c in counts.items() if c}

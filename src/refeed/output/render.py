@@ -8,14 +8,15 @@ Renderer modules are imported by the registry only when a feed is rendered in th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from refeed.config import Config
 from refeed.output.archives import ArchiveWriter
-from refeed.output.feeds import FeedBuilder, dirty_feeds, kind_of
-from refeed.output.formats import FEED_FORMATS, FEED_PAGE, SITE_DOCUMENTS
-from refeed.output.model import Site
+from refeed.output.derived import update_memberships
+from refeed.output.feeds import FeedBuilder, dirty_feeds, feed_urls, kind_of, variants_of
+from refeed.output.formats import FEED_FORMATS, FEED_PAGE, SITE_DOCUMENTS, Format
+from refeed.output.model import Feed, Site
 from refeed.output.publish import remove_if_exists, write_if_changed
 from refeed.state.store import Store
 
@@ -29,7 +30,8 @@ class Published:
 def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     """Render and publish every feed the dirty sources touch; the caller clears `dirty`."""
     result = Published()
-    names = dirty_feeds(store.dirty_sources())
+    rules_changed = update_memberships(store, config, store.everything_dirty())
+    names = sorted(set(dirty_feeds(config, store.dirty_sources())) | rules_changed)
     if not names:
         return result
     builder = FeedBuilder(store, config)
@@ -42,19 +44,15 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     for name in names:
         feed = builder.feed(name)
         if archives is not None:
-            kind = kind_of(name)
+            kind = kind_of(config, name)
             feed = archives.publish(
                 feed, name, builder.windows.get(name, []), kind.members(name),
                 kind.carries_source, result.written,
             )  # fmt: skip
-        for fmt in (*FEED_FORMATS.values(), FEED_PAGE):
-            path = out_dir / (name + fmt.suffix)
-            if feed is not None and fmt in per_feed:
-                if write_if_changed(path, fmt.render_feed(feed)):
-                    result.written.append(path.name)
-            elif name in owned and remove_if_exists(path):
-                result.deleted.append(path.name)
-        store.set_written(name, feed is not None)
+        published = {v.meta.name: v for v in _versions(feed, config)}
+        for version in {name, *_variant_names(config, name)}:
+            _write(out_dir, version, published.get(version), per_feed, version in owned, result)
+            store.set_written(version, version in published)
     site = _site(builder, config, store)
     for filename, fmt in SITE_DOCUMENTS.items():
         if write_if_changed(out_dir / filename, fmt.render_site(site)):
@@ -62,10 +60,48 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     return result
 
 
+def _write(
+    out_dir: Path, name: str, feed: Feed | None, formats: list[Format], owned: bool,
+    result: Published,
+) -> None:  # fmt: skip
+    """Feed `name` in every enabled format, or its files removed when it has none left."""
+    for fmt in (*FEED_FORMATS.values(), FEED_PAGE):
+        path = out_dir / (name + fmt.suffix)
+        if feed is not None and fmt in formats:
+            if write_if_changed(path, fmt.render_feed(feed)):
+                result.written.append(path.name)
+        elif owned and remove_if_exists(path):
+            result.deleted.append(path.name)
+
+
+def _versions(feed: Feed | None, config: Config) -> tuple[Feed, ...]:
+    """`feed` and its script variants, linked to each other (nothing: no feed)."""
+    if feed is None:
+        return ()
+    tags = variants_of(config, feed.meta.name)
+    if not tags:
+        return (feed,)
+    from refeed.output.variants import make_variants  # deferred: loads OpenCC's dictionaries
+
+    versions = make_variants(
+        feed, tags, policy=config.policy, urls_for=lambda name: feed_urls(config, name)
+    )
+    # A variant has no archive of its own yet: its history would point at the original's
+    # pages, in the other script, so it says nothing of its history (no RFC 5005 markup).
+    return (versions[0], *(replace(v, history=None) for v in versions[1:]))
+
+
+def _variant_names(config: Config, name: str) -> list[str]:
+    from refeed.output.variants import variant_name
+
+    return [variant_name(name, tag) for tag in variants_of(config, name)]
+
+
 def _site(builder: FeedBuilder, config: Config, store: Store) -> Site:
-    names = dirty_feeds(set(store.sources()))
-    feeds = [f for f in map(builder.feed, names) if f is not None]
-    feeds.sort(key=lambda f: (f.meta.kind != "combined", f.meta.name))
+    names = dirty_feeds(config, set(store.sources()))
+    feeds = [v for name in names for v in _versions(builder.feed(name), config)]
+    order = {"combined": 0, "source": 1, "derived": 2}
+    feeds.sort(key=lambda f: (order.get(f.meta.kind, 3), f.meta.name))
     return Site(
         base_url=config.base_url,
         title=config.combined.title,
