@@ -196,3 +196,20 @@ def test_every_subscription_document_names_the_hubs(tmp_path: Path, config: Conf
     root = etree.parse(str(out / "all.atom")).getroot()
     assert [el.get("href") for el in root.findall(f"{A}link[@rel='hub']")] == [hub]
     assert len(root.findall(f"{A}link[@rel='self']")) == 1
+
+
+def test_a_variant_has_the_archive_of_its_original_converted(
+    tmp_path: Path, capped: Config
+) -> None:
+    seeds, out = tmp_path / "seeds", tmp_path / "feeds"
+    make_corpus(seeds, 20)
+    combined = replace(capped.combined, variants=("zh-Hant",))
+    build(seeds, out, replace(capped, combined=combined))
+    original = sorted(p.name for p in (out / "archive" / "all").iterdir())
+    assert sorted(p.name for p in (out / "archive" / "all.zh-hant").iterdir()) == original
+    page = out / "archive" / "all.zh-hant" / "1.atom"
+    assert links(page)["current"] == capped.base_url + "all.zh-hant.atom"
+    assert links(page)["self"] == capped.base_url + "archive/all.zh-hant/1.atom"
+    assert problems_of(page) == []
+    build(seeds, out, capped)  # the variant is switched off: its archive goes too
+    assert not (out / "archive" / "all.zh-hant").exists()

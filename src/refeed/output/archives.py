@@ -74,15 +74,23 @@ def archive_page(
     else:  # the empty newest page, just after a page filled: as old as what precedes it
         newest = index.newest_before(name, page)
         updated = _EPOCH if newest is None else from_us(newest)
-    current = {f: meta.urls[f] for f in suffixes}
+    return as_page(Feed(meta, items, updated, len(items)), page, page_count, base_url, suffixes)
+
+
+def as_page(
+    subscription: Feed, page: int, page_count: int, base_url: str, suffixes: dict[str, str]
+) -> Feed:
+    """`subscription` (a feed holding page `page`'s items) as that archive page: its own
+    URLs and its links along the history. A script variant's pages are made the same way."""
+    meta, name = subscription.meta, subscription.meta.name
     history = History(
         archive=True,
-        current=current,
+        current={f: meta.urls[f] for f in suffixes},
         prev_archive=page_urls(base_url, name, page - 1, suffixes) if page > 1 else None,
         next_archive=(page_urls(base_url, name, page + 1, suffixes) if page < page_count else None),
     )
-    page_meta = replace(meta, urls=page_urls(base_url, name, page, suffixes))
-    return Feed(page_meta, items, updated, len(items), history)
+    page_meta = replace(meta, urls=page_urls(base_url, name, page, suffixes), alternates=())
+    return replace(subscription, meta=page_meta, history=history)
 
 
 def _stable(
@@ -109,6 +117,8 @@ class ArchiveWriter:
         self.formats = [FEED_FORMATS[name] for name in config.outputs.formats]
         self.suffixes = {f.name: f.suffix for f in self.formats}
         self.everything = store.everything_dirty()
+        self.policy = config.policy
+        self.page_counts: dict[str, int] = {}  # of the feeds published this pass
 
     def publish(
         self,
@@ -118,12 +128,14 @@ class ArchiveWriter:
         members: Membership,
         carries_source: bool,
         written: list[str],
+        variants: Sequence[Feed] = (),
     ) -> Feed | None:
-        """Write the archive pages that changed; `feed` with its place in the history."""
+        """Write the archive pages that changed, and those of the feed's script `variants`
+        (their subscription documents, whose names and URLs the pages follow); `feed` with
+        its place in the history."""
         if feed is None:
-            for page in range(1, self.index.drop_feed(name) + 1):
-                for fmt in self.formats:
-                    remove_if_exists(self.out_dir / page_path(name, page, fmt.suffix))
+            self.index.drop_feed(name)
+            self._remove_pages(name)
             return None
         everything = self.everything or not self.index.known(name)
         change = self.index.update(name, window, members, everything)
@@ -134,10 +146,42 @@ class ArchiveWriter:
                 feed, page, count, self.index, lambda e: self.make_item(e, carries_source),
                 self.base_url, self.suffixes,
             )  # fmt: skip
-            for fmt in self.formats:
-                relative = page_path(name, page, fmt.suffix)
-                if write_if_changed(self.out_dir / relative, fmt.render_feed(doc)):
-                    written.append(relative)
+            self._write(doc, page, written)
+            for variant in variants:
+                self._write(self._variant_page(doc, variant, page, count), page, written)
+        self.page_counts[name] = count
         return replace(
             feed, history=subscription_history(self.base_url, feed, count, self.suffixes)
         )
+
+    def variant_history(self, original: str, variant: Feed) -> History:
+        """A script variant's subscription document: its place in its own archive, whose pages
+        are the original's, converted."""
+        count = self.page_counts.get(original, 0)
+        return subscription_history(self.base_url, variant, count, self.suffixes)
+
+    def drop_variant(self, name: str) -> None:
+        """A variant no longer published loses its archive pages."""
+        self._remove_pages(name)
+
+    def _variant_page(self, doc: Feed, variant: Feed, page: int, count: int) -> Feed:
+        from refeed.output.variants import make_variant  # deferred: OpenCC's dictionaries
+
+        tag = variant.meta.language or ""
+        converted = make_variant(
+            doc, tag, policy=self.policy, urls_for=lambda _name: dict(variant.meta.urls)
+        )
+        return as_page(converted, page, count, self.base_url, self.suffixes)
+
+    def _write(self, doc: Feed, page: int, written: list[str]) -> None:
+        for fmt in self.formats:
+            relative = page_path(doc.meta.name, page, fmt.suffix)
+            if write_if_changed(self.out_dir / relative, fmt.render_feed(doc)):
+                written.append(relative)
+
+    def _remove_pages(self, name: str) -> None:
+        folder = self.out_dir / ARCHIVE_FOLDER / name
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                remove_if_exists(path)
+            folder.rmdir()

@@ -42,15 +42,20 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
         ArchiveWriter(store, config, out_dir, builder.item) if config.archives.enabled else None
     )
     for name in names:
-        feed = builder.feed(name)
+        versions = _versions(builder.feed(name), config)
         if archives is not None:
             kind = kind_of(config, name)
-            feed = archives.publish(
-                feed, name, builder.windows.get(name, []), kind.members(name),
-                kind.carries_source, result.written,
+            original = archives.publish(
+                versions[0] if versions else None, name, builder.windows.get(name, []),
+                kind.members(name), kind.carries_source, result.written, versions[1:],
             )  # fmt: skip
-        published = {v.meta.name: v for v in _versions(feed, config)}
-        for version in {name, *_variant_names(config, name)}:
+            variants = [replace(v, history=archives.variant_history(name, v)) for v in versions[1:]]
+            versions = (original, *variants) if original is not None else ()
+            known = set(_variant_names(config, name)) | _owned_variants(owned, name)
+            for gone in known - {v.meta.name for v in variants}:
+                archives.drop_variant(gone)
+        published = {v.meta.name: v for v in versions}
+        for version in sorted({name, *_variant_names(config, name)} | _owned_variants(owned, name)):
             _write(out_dir, version, published.get(version), per_feed, version in owned, result)
             store.set_written(version, version in published)
     site = _site(builder, config, store)
@@ -83,12 +88,14 @@ def _versions(feed: Feed | None, config: Config) -> tuple[Feed, ...]:
         return (feed,)
     from refeed.output.variants import make_variants  # deferred: loads OpenCC's dictionaries
 
-    versions = make_variants(
+    return make_variants(
         feed, tags, policy=config.policy, urls_for=lambda name: feed_urls(config, name)
     )
-    # A variant has no archive of its own yet: its history would point at the original's
-    # pages, in the other script, so it says nothing of its history (no RFC 5005 markup).
-    return (versions[0], *(replace(v, history=None) for v in versions[1:]))
+
+
+def _owned_variants(owned: set[str], name: str) -> set[str]:
+    """Variants of `name` this state wrote: when one is switched off, its files go."""
+    return {n for n in owned if n.startswith(name + ".zh-")}
 
 
 def _variant_names(config: Config, name: str) -> list[str]:
