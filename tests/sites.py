@@ -159,21 +159,26 @@ def seed_articles(folder: Path) -> list[CleanArticle]:
     return sorted(articles, key=lambda a: (a.published, a.url), reverse=True)
 
 
+def article_item(article: CleanArticle, categories: tuple[str, ...] | None = None) -> Item:
+    """The feed item a cleaned article becomes (updated when published)."""
+    return Item(
+        entry_id=article.entry_id,
+        url=article.url,
+        title=article.title,
+        summary=article.summary,
+        content_html=article.content_html,
+        published=article.published,
+        updated=article.published,
+        authors=(article.author,) if article.author else (),
+        categories=article.categories if categories is None else categories,
+    )
+
+
 def seed_site(folder: Path) -> Site:
     """A site with one feed per host of the seeds in `folder`, plus the combined feed."""
     by_host: dict[str, list[Item]] = {}
     for article in seed_articles(folder):
-        item = Item(
-            entry_id=article.entry_id,
-            url=article.url,
-            title=article.title,
-            summary=article.summary,
-            content_html=article.content_html,
-            published=article.published,
-            updated=article.published,
-            authors=(article.author,) if article.author else (),
-            categories=article.categories,
-        )
+        item = article_item(article)
         by_host.setdefault(urlsplit(article.url).hostname or "", []).append(item)
     feeds = [
         Feed(

@@ -37,6 +37,7 @@ from refeed.output.variants import (
 
 from .conftest import DATA, NOW
 from .htmlcheck import parse_fragment, unsafe_constructs
+from .sites import article_item
 
 SEEDS = Path(__file__).parents[1] / "seeds"  # the bundled rfi.fr/cn and cn.nytimes.com articles
 GOLDEN = DATA / "golden_variants"
@@ -58,17 +59,7 @@ def seed_feeds(config: Config) -> dict[str, Feed]:
             seed.name, read_seed(seed, config.max_seed_bytes), NOW, config.max_future
         )
         article = clean_article(parsed, config.policy)
-        item = Item(
-            entry_id=article.entry_id,
-            url=article.url,
-            title=article.title,
-            summary=article.summary,
-            content_html=article.content_html,
-            published=article.published,
-            updated=article.published,
-            authors=(article.author,) if article.author else (),
-            categories=article.categories + resolver.url_categories(article.url),
-        )
+        item = article_item(article, article.categories + resolver.url_categories(article.url))
         items.setdefault(resolver.source_for(article.url), []).append(item)
     feeds = {}
     for name, found in items.items():
