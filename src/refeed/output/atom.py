@@ -49,7 +49,7 @@ def render_atom(feed: Feed) -> bytes:
     fg.link(href=meta.url("atom"), rel="self", type=MEDIA_TYPE)
     fg.link(href=meta.homepage, rel="alternate", type="text/html")
     for href, lang in alternate_links(meta, "atom"):  # the same feed in the other script
-        fg.link(href=href, rel="alternate", type=MEDIA_TYPE, hreflang=lang)
+        fg.link(href=href, rel="alternate", type=MEDIA_TYPE, **({"hreflang": lang} if lang else {}))
     for rel, href in history_links(feed.history, "atom"):
         fg.link(href=href, rel=rel, type=MEDIA_TYPE)
     for hub in subscription_hubs(feed):

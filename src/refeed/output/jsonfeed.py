@@ -49,7 +49,9 @@ def render_json(feed: Feed) -> bytes:
         doc["hubs"] = [{"type": "WebSub", "url": hub} for hub in hubs]
     if alternates := alternate_links(meta, "json"):
         doc[EXTENSION] = {
-            "alternates": [{"url": url, "language": lang} for url, lang in alternates],
+            "alternates": [
+                {"url": url} | ({"language": lang} if lang else {}) for url, lang in alternates
+            ],
         }
     doc["items"] = [_item(item) for item in feed.items]
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -51,12 +51,10 @@ def subscription_hubs(feed: Feed) -> tuple[str, ...]:
     return feed.meta.hubs
 
 
-def alternate_links(meta: FeedMeta, format_name: str) -> list[tuple[str, str]]:
+def alternate_links(meta: FeedMeta, format_name: str) -> list[tuple[str, str | None]]:
     """(href, hreflang) of the same feed in the other script, in `format_name`. A variant
-    names its language (variants.py sets it); one that did not could not be told apart from
-    the original by a reader, so it is not linked."""
+    always names its language; an original whose source names none is linked without
+    hreflang (it is still the only alternate of its type without one)."""
     return [
-        (alt.urls[format_name], alt.language)
-        for alt in meta.alternates
-        if alt.language and format_name in alt.urls
+        (alt.urls[format_name], alt.language) for alt in meta.alternates if format_name in alt.urls
     ]

@@ -61,7 +61,8 @@ def render_rss(feed: Feed) -> bytes:
     _sub(channel, f"{{{ATOM_NS}}}link", href=meta.url("rss"), rel="self", type=MEDIA_TYPE)
     # RFC 5005 appendix B: the same history as Atom, as atom:link and fh: in the channel.
     for href, lang in alternate_links(meta, "rss"):
-        _sub(channel, ATOM_LINK, href=href, rel="alternate", type=MEDIA_TYPE, hreflang=lang)
+        lang_attr = {"hreflang": lang} if lang else {}
+        _sub(channel, ATOM_LINK, href=href, rel="alternate", type=MEDIA_TYPE, **lang_attr)
     for rel, href in history_links(feed.history, "rss"):
         _sub(channel, ATOM_LINK, href=href, rel=rel, type=MEDIA_TYPE)
     for hub in subscription_hubs(feed):
