@@ -112,7 +112,7 @@ def feed_links(root: etree._Element, tag: str) -> list[tuple[str, ...]]:
 def expected_links(doc: Feed, fmt: str, media_type: str) -> list[tuple[str, ...]]:
     """What the brief asks for: self; the homepage (Atom only: RSS has <link>); the other
     script; the history links; the hubs (subscription documents only)."""
-    links = [("self", media_type, "", doc.meta.urls[fmt])]
+    links: list[tuple[str, ...]] = [("self", media_type, "", doc.meta.urls[fmt])]
     if fmt == "atom":
         links.append(("alternate", "text/html", "", "https://www.rfi.fr/cn/"))
     links.append(("alternate", media_type, "zh-Hant", HANT.urls[fmt]))
@@ -215,17 +215,17 @@ def test_every_document_passes_its_format_checks(name: str, tmp_path: Path) -> N
 
 def test_the_feed_page_links_the_other_script() -> None:
     root = html.fromstring(render_feed_page(SUBSCRIPTION))
-    (head_link,) = root.xpath("//head/link[@hreflang]")
+    (head_link,) = root.findall(".//head/link[@hreflang]")
     assert (head_link.get("rel"), head_link.get("href")) == ("alternate", "rfi-cn.zh-hant.html")
     assert head_link.get("hreflang") == "zh-Hant"
-    (visible,) = root.xpath("//p[@class='scripts']/a")
+    (visible,) = root.findall(".//p[@class='scripts']/a")
     assert (visible.text, visible.get("href"), visible.get("lang")) == (
         "繁體中文",
         "rfi-cn.zh-hant.html",
         "zh-Hant",
     )
     back = replace(SUBSCRIPTION, meta=replace(HANT, alternates=(replace(META, alternates=()),)))
-    (visible,) = html.fromstring(render_feed_page(back)).xpath("//p[@class='scripts']/a")
+    (visible,) = html.fromstring(render_feed_page(back)).findall(".//p[@class='scripts']/a")
     assert (visible.text, visible.get("href")) == ("简体中文", "rfi-cn.html")
 
 
