@@ -17,9 +17,11 @@ import pytest
 
 from refeed.config import Config
 from refeed.service.folder import IMMUTABLE, listing_page, servable_files
+from refeed.service.metrics import Metrics
 
 from .conftest import VALID_SEEDS, build
 from .servers import get, running_server
+from .test_metrics import scrape, value
 
 BASE_URL = "https://feeds.example.org/refeed/"
 HUBS = ("https://hub.example.org/", "https://pubsubhubbub.appspot.com/")
@@ -119,3 +121,16 @@ def test_the_listing_leaves_archive_pages_out(served: tuple[int, Path]) -> None:
     assert "all.atom" in servable_files(out)
     assert not [n for n in servable_files(out) if "archive" in n]
     assert "archive/" not in listing_page(out)
+
+
+def test_archive_pages_are_counted_under_one_label(served: tuple[int, Path]) -> None:
+    """However long the history grows, the request metric's label values do not."""
+    _, out = served
+    metrics = Metrics()
+    with running_server(out, base_url=BASE_URL, metrics=metrics) as port:
+        for name in ("archive/all/1.atom", "archive/all/2.atom", "archive/rfi-cn/1.rss"):
+            assert get(port, "/" + name)[0] == 200
+        assert get(port, "/all.atom")[0] == 200
+        m = scrape(port)
+    assert value(m, "refeed_http_requests_total", feed="archive/", code="200") == 3
+    assert value(m, "refeed_http_requests_total", feed="all.atom", code="200") == 1
