@@ -164,7 +164,7 @@ def serve_command(**options: Any) -> None:
     run = config.run
     max_age = cache_seconds(run.cron, run.interval_seconds)
     serve(config.paths.out, run.host, run.port, max_age, stop_on_signals(),
-          base_url=config.base_url)  # fmt: skip
+          base_url=config.base_url, hubs=config.websub.hubs)  # fmt: skip
 
 
 @cli.command("status")

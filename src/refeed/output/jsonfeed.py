@@ -13,10 +13,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from refeed.output.links import alternate_links, history_links, subscription_hubs
 from refeed.output.model import Feed, Item
 
 VERSION = "https://jsonfeed.org/version/1.1"
 MEDIA_TYPE = "application/feed+json"
+# JSON Feed has no field for the same feed in another language; its extensions are keys that
+# begin with "_", which readers that do not know them ignore (spec: "Extensions"). Its
+# "about" (a SHOULD) is left out: refeed has no published page documenting it.
+EXTENSION = "_refeed"
 
 
 def render_json(feed: Feed) -> bytes:
@@ -29,12 +34,25 @@ def render_json(feed: Feed) -> bytes:
     }
     if meta.subtitle:
         doc["description"] = meta.subtitle
+    # JSON Feed pages toward older items with next_url: the prev-archive page, the chain
+    # RFC 5005 walks. Nothing else of the history has a place in JSON Feed.
+    for rel, href in history_links(feed.history, "json"):
+        if rel == "prev-archive":
+            doc["next_url"] = href
     if meta.icon:
         doc["icon"] = meta.icon
         doc["favicon"] = meta.icon
     doc["authors"] = [{"name": meta.author}]
     if meta.language:
         doc["language"] = meta.language
+    if hubs := subscription_hubs(feed):
+        doc["hubs"] = [{"type": "WebSub", "url": hub} for hub in hubs]
+    if alternates := alternate_links(meta, "json"):
+        doc[EXTENSION] = {
+            "alternates": [
+                {"url": url} | ({"language": lang} if lang else {}) for url, lang in alternates
+            ],
+        }
     doc["items"] = [_item(item) for item in feed.items]
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

@@ -41,6 +41,15 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class ScriptLink:
+    """The same feed's page in the other Chinese script (a variant, or the original)."""
+
+    label: str  # in the script it names: 繁體中文 / 简体中文
+    href: str
+    lang: str | None  # BCP 47, for hreflang and lang; None when the source names none
+
+
+@dataclass(frozen=True, slots=True)
 class ItemView:
     title: str
     href: str | None
@@ -67,6 +76,7 @@ class FeedView:
     subscribe: tuple[Link, ...]
     items: tuple[ItemView, ...]
     total: int
+    scripts: tuple[ScriptLink, ...] = ()
 
 
 def render_feed_page(feed: Feed) -> bytes:
@@ -106,7 +116,22 @@ def _feed_view(feed: Feed, formats: Iterable[str], newest_only: bool = False) ->
         subscribe=tuple(_subscribe_links(meta.urls, formats)),
         items=tuple(_item_view(item, meta) for item in items),
         total=feed.total,
+        scripts=tuple(_script_link(alt) for alt in meta.alternates),
     )
+
+
+def _script_link(alternate: FeedMeta) -> ScriptLink:
+    """A link a reader of either script recognises: the script's name, written in it."""
+    tag = plain_text(alternate.language or "").strip() or None
+    return ScriptLink(_script_label(tag), _page_href(alternate), tag)
+
+
+def _script_label(tag: str | None) -> str:
+    subtags = (tag or "").lower().split("-")
+    if subtags[0] != "zh":
+        return tag or "原文"  # (variants are Chinese; an untagged original is "the original")
+    traditional = {"hant", "tw", "hk", "mo"}
+    return "繁體中文" if traditional & set(subtags[1:]) else "简体中文"
 
 
 def _subscribe_links(urls: Mapping[str, str], formats: Iterable[str]) -> Iterable[Link]:

@@ -26,6 +26,13 @@ from email.utils import format_datetime
 from lxml import etree
 
 from refeed import __version__
+from refeed.output.links import (
+    FH_NS,
+    alternate_links,
+    history_links,
+    history_marks,
+    subscription_hubs,
+)
 from refeed.output.mediarss import MRSS_NS, add_media, media_of
 from refeed.output.model import Feed, Item
 
@@ -33,6 +40,7 @@ MEDIA_TYPE = "application/rss+xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+ATOM_LINK = f"{{{ATOM_NS}}}link"
 NSMAP = {"atom": ATOM_NS, "content": CONTENT_NS, "dc": DC_NS, "media": MRSS_NS}
 DOCS = "https://www.rssboard.org/rss-specification"
 _IMAGE_SUFFIXES = (".gif", ".jpg", ".jpeg", ".png")  # what RSS allows for a channel image
@@ -42,12 +50,25 @@ def render_rss(feed: Feed) -> bytes:
     meta = feed.meta
     with_media = any(item.image or item.enclosures for item in feed.items)
     nsmap = NSMAP if with_media else {k: v for k, v in NSMAP.items() if k != "media"}
+    marks = history_marks(feed.history)
+    if marks:
+        nsmap = nsmap | {"fh": FH_NS}
     rss = etree.Element("rss", version="2.0", nsmap=nsmap)
     channel = _sub(rss, "channel")
     _sub(channel, "title", meta.title)
     _sub(channel, "link", meta.homepage)
     _sub(channel, "description", meta.subtitle or meta.title)
     _sub(channel, f"{{{ATOM_NS}}}link", href=meta.url("rss"), rel="self", type=MEDIA_TYPE)
+    # RFC 5005 appendix B: the same history as Atom, as atom:link and fh: in the channel.
+    for href, lang in alternate_links(meta, "rss"):
+        lang_attr = {"hreflang": lang} if lang else {}
+        _sub(channel, ATOM_LINK, href=href, rel="alternate", type=MEDIA_TYPE, **lang_attr)
+    for rel, href in history_links(feed.history, "rss"):
+        _sub(channel, ATOM_LINK, href=href, rel=rel, type=MEDIA_TYPE)
+    for hub in subscription_hubs(feed):
+        _sub(channel, ATOM_LINK, href=hub, rel="hub")
+    for mark in marks:
+        _sub(channel, f"{{{FH_NS}}}{mark}")
     if meta.language:
         _sub(channel, "language", meta.language)
     _sub(channel, "lastBuildDate", rfc822(feed.updated))

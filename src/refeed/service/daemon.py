@@ -210,6 +210,7 @@ def run_daemon(config: Config, *, serve: bool, full_first: bool = False) -> None
             serve_http(
                 config.paths.out, run.host, run.port, max_age, daemon.stopping,
                 base_url=config.base_url, health=daemon.health, metrics=daemon.metrics,
+                hubs=config.websub.hubs,
             )  # fmt: skip
         else:
             while not daemon.stopping.wait(3600):

@@ -36,7 +36,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from refeed.output.formats import media_type_for
-from refeed.service.folder import feed_links, listing_page, servable
+from refeed.service.folder import (
+    archive_cache_control,
+    feed_links,
+    is_archive_page,
+    listing_page,
+    servable,
+)
 from refeed.service.health import PassHealth
 from refeed.service.metrics import Metrics
 from refeed.service.negotiation import (
@@ -66,7 +72,7 @@ class FeedFiles(StaticFiles):
 
     def __init__(self, out_dir: Path, base_url: str, hubs: Sequence[str] = ()) -> None:
         super().__init__(directory=out_dir, check_dir=False, follow_symlink=False)
-        self.base_url, self.hubs = base_url, tuple(hubs)
+        self.out_dir, self.base_url, self.hubs = out_dir, base_url, tuple(hubs)
 
     def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
         if not servable(path):
@@ -82,12 +88,17 @@ class FeedFiles(StaticFiles):
                 body = f.read()
         except FileNotFoundError:
             raise HTTPException(status_code=404) from None
-        name = Path(full_path).name
-        scope[SERVED] = name  # for CountRequests: the file, however the path was spelled
+        # The path inside the folder (lookup_path resolved it there), however it was spelled.
+        name = Path(os.path.relpath(full_path, os.path.realpath(self.out_dir))).as_posix()
+        # For CountRequests: the file; archive pages as one label, so that the metric's
+        # label values stay bounded by the feeds, not by how long the history grows.
+        scope[SERVED] = "archive/" if is_archive_page(name) else name
         etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
         headers = {"etag": etag, "last-modified": formatdate(snapshot.st_mtime, usegmt=True)}
         if links := feed_links(self.base_url, name, self.hubs):
             headers["link"] = links
+        if cache := archive_cache_control(self.out_dir, name):
+            headers["cache-control"] = cache  # (CacheControl adds the usual one to the rest)
         return Response(body, status_code, headers=headers, media_type=media_type_for(name))
 
 
@@ -281,13 +292,15 @@ def serve(
     base_url: str,
     health: PassHealth | None = None,
     metrics: Metrics | None = None,
+    hubs: Sequence[str] = (),
 ) -> None:
-    """Serve until SIGTERM/SIGINT (or `stop` is set), saying where on stderr."""
+    """Serve until SIGTERM/SIGINT (or `stop` is set), saying where on stderr; `hubs` are
+    sent as Link rel="hub" with every subscription document."""
     sock = listen(host, port)
     bound = sock.getsockname()
     shown = f"[{bound[0]}]" if sock.family == socket.AF_INET6 else bound[0]
     log.warning("serving %s on http://%s:%d/", out_dir, shown, bound[1])
-    app = make_app(out_dir, max_age, base_url, health=health, metrics=metrics)
+    app = make_app(out_dir, max_age, base_url, health=health, metrics=metrics, hubs=hubs)
     serve_socket(app, sock, stop)
 
 
