@@ -49,7 +49,7 @@ def walk_history(out: Path, feed: str, config: Config) -> list[list[str]]:
         if "prev-archive" not in rel:
             return documents
         previous = local(out, rel["prev-archive"], config)
-        assert links(previous)["next-archive"] == rel["self"] or path.name == f"{feed}.atom"
+        assert path.name == f"{feed}.atom" or links(previous)["next-archive"] == rel["self"]
         path = previous
 
 

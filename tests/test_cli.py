@@ -166,6 +166,8 @@ def test_default_paths_use_the_bundled_config(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "feeds").glob("*.atom")) == [
         "all.atom",
+        "china-us.atom",
+        "china-us.zh-hant.atom",
         "nytimes-cn.atom",
         "rfi-cn.atom",
     ]

@@ -5,7 +5,9 @@ or arrives already older than that window, and it keeps its place for good: page
 order entries were archived, so a late-arriving old article goes onto the newest page and
 never reshuffles a full one. Page k of a feed holds archive positions (k-1)*size+1 .. k*size.
 The newest page is the one after the last full page: partial, or empty just after a page
-filled, so that a page is final (its bytes never change) from the moment it is full.
+filled, so that a page is final (its bytes never change) from the moment it is full; and
+there are at least two pages (the second empty while the first fills), so that every page
+links another.
 
 The index is kept in step with the entries in O(changed): each pass looks only at the URLs
 whose entries changed (`changed`, filled by Store._merge) and at the feed's previous window.
@@ -51,7 +53,9 @@ class ArchiveIndex:
 
     def page_count(self, feed: str) -> int:
         last = self._last_seq(feed)
-        return 0 if last == 0 else last // self.page_size + 1
+        # at least two pages once anything is archived: an archive page must link another
+        # (RFC 5005 archives with neither prev- nor next-archive read as incomplete)
+        return 0 if last == 0 else max(2, last // self.page_size + 1)
 
     def update(
         self, feed: str, window: Sequence[StoredEntry], members: Membership, everything: bool
@@ -87,7 +91,7 @@ class ArchiveIndex:
             self.db.execute("INSERT INTO archived VALUES (?, ?, ?)", (feed, seq, url))
         if seq != old_last:
             self.db.execute("INSERT OR REPLACE INTO archive_heads VALUES (?, ?)", (feed, seq))
-            touched.update(range(self.page_of(old_last + 1), seq // self.page_size + 2))
+            touched.update(range(self.page_of(old_last + 1), self.page_count(feed) + 1))
         touched.update(self._forget_gone(feed, members, everything))
         self.db.execute("DELETE FROM windows WHERE feed = ?", (feed,))
         self.db.executemany(
