@@ -41,8 +41,10 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     archives = (
         ArchiveWriter(store, config, out_dir, builder.item) if config.archives.enabled else None
     )
+    built: dict[str, tuple[Feed, ...]] = {}  # each rendered feed's versions, for the site
     for name in names:
         versions = _versions(builder.feed(name), config)
+        every_version = {name, *_variant_names(config, name)} | _owned_variants(owned, name)
         if archives is not None:
             kind = kind_of(config, name)
             original = archives.publish(
@@ -51,14 +53,14 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
             )  # fmt: skip
             variants = [replace(v, history=archives.variant_history(name, v)) for v in versions[1:]]
             versions = (original, *variants) if original is not None else ()
-            known = set(_variant_names(config, name)) | _owned_variants(owned, name)
-            for gone in known - {v.meta.name for v in variants}:
+            for gone in every_version - {name} - {v.meta.name for v in variants}:
                 archives.drop_variant(gone)
+        built[name] = versions
         published = {v.meta.name: v for v in versions}
-        for version in sorted({name, *_variant_names(config, name)} | _owned_variants(owned, name)):
+        for version in sorted(every_version):
             _write(out_dir, version, published.get(version), per_feed, version in owned, result)
             store.set_written(version, version in published)
-    site = _site(builder, config, store)
+    site = _site(builder, config, store, built)
     for filename, fmt in SITE_DOCUMENTS.items():
         if write_if_changed(out_dir / filename, fmt.render_site(site)):
             result.written.append(filename)
@@ -104,9 +106,17 @@ def _variant_names(config: Config, name: str) -> list[str]:
     return [variant_name(name, tag) for tag in variants_of(config, name)]
 
 
-def _site(builder: FeedBuilder, config: Config, store: Store) -> Site:
+def _site(
+    builder: FeedBuilder, config: Config, store: Store, built: dict[str, tuple[Feed, ...]]
+) -> Site:
+    """Every feed for index.html and index.opml; those rendered this pass are not built again
+    (a variant's conversion included)."""
     names = dirty_feeds(config, set(store.sources()))
-    feeds = [v for name in names for v in _versions(builder.feed(name), config)]
+    feeds = [
+        v
+        for name in names
+        for v in (built[name] if name in built else _versions(builder.feed(name), config))
+    ]
     order = {"combined": 0, "source": 1, "derived": 2}
     feeds.sort(key=lambda f: (order.get(f.meta.kind, 3), f.meta.name))
     return Site(
