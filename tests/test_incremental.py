@@ -15,9 +15,10 @@ import pytest
 
 from refeed.config import Config
 from refeed.ingest import worker as ingest
+from refeed.ingest.seeds import scan_folder
 from refeed.pipeline import PassReport, run_pass
 from refeed.state.schema import SCHEMA_VERSION
-from refeed.state.store import Merge, Tallies, open_store, to_us
+from refeed.state.store import Merge, Store, Tallies, open_store, to_us
 
 from .conftest import INVALID_SEEDS, NOW, TEST_CONFIG, VALID_SEEDS, build
 from .corpus import make_corpus, seed_text
@@ -72,6 +73,9 @@ class Site:
             ]
             assert store.sources() == [row[0] for row in by_source]
             assert set(store.merges()) <= set(self.reported)
+            scan = scan_folder(self.seeds)
+            if store.scan_matches(scan.signature):  # trusted by the next pass: it must be true
+                assert store.seed_stats() == dict(zip(scan.names, scan.stats, strict=True))
         finally:
             store.close()
 
@@ -336,6 +340,102 @@ def test_a_change_nobody_reported_waits_for_the_full_scan(site: Site) -> None:
     paths[0].unlink()
     assert site.run(only=set()).removed == 0  # trusted: nothing was reported
     assert site.run().removed == 1  # the full scan repairs it
+
+
+def test_a_folder_as_the_state_knows_it_is_not_compared_file_by_file(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full scan whose folder signature the state recorded loads nothing per file."""
+    paths = make_corpus(site.seeds, 6)
+    assert site.run().new == 6
+    site.check_state()
+
+    def refused(store: Store) -> None:
+        raise AssertionError("the stored stats were loaded")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "seed_stats", refused)
+        report = site.run()
+    assert (report.seen, report.new, report.changed, report.removed) == (6, 0, 0, 0)
+    paths[1].unlink()
+    assert site.run().removed == 1  # a changed folder is compared again
+
+
+def test_any_write_to_the_seeds_table_forgets_the_folder_signature(site: Site) -> None:
+    paths = make_corpus(site.seeds, 3)
+    site.run()
+    store = open_store(site.db)
+    try:
+        signature = scan_folder(site.seeds).signature
+        assert store.scan_matches(signature)
+        with store.transaction():
+            store.touch_seed(paths[0].name, 1, 1)
+        assert not store.scan_matches(signature)
+    finally:
+        store.close()
+    assert site.run().changed == 0  # the file is compared again and found unchanged in content
+    site.check_state()
+
+
+@pytest.mark.parametrize("history", range(6))
+def test_changes_a_signature_could_hide_are_all_found(
+    history: int, site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Swaps, touches, same-size edits, moves between folders and hidden files, with full
+    scans between them: every pass ends where a twin that compares every file ends (the
+    same feeds, the same state), whatever the folder signature lets it skip."""
+    rng = random.Random(200 + history)
+    pool = make_corpus(tmp_path / "pool", 12)
+    twin = Site(tmp_path / "twin", site.config)
+    twin.seeds = site.seeds  # one folder, two states
+
+    def run_both() -> None:
+        ours = site.run()
+        with monkeypatch.context() as patch:
+            patch.setattr(Store, "scan_matches", lambda store, signature: False)
+            theirs = twin.run()
+        assert ours.facts(NOW)["counts"] == theirs.facts(NOW)["counts"]
+        site.check_state()
+        assert site.feeds() == twin.feeds()
+        assert _seed_rows(site) == _seed_rows(twin)
+
+    (site.seeds / "sub").mkdir()
+    for i in range(4):
+        (site.seeds / f"{i}.txt").write_bytes(pool[i].read_bytes())
+    run_both()
+    for step in range(16):
+        present = sorted(site.seeds.rglob("*.txt"))
+        action = rng.choice(["swap", "touch", "edit", "move", "hidden", "add", "delete", "none"])
+        if action == "swap" and len(present) > 1:
+            a, b = rng.sample(present, 2)
+            a.rename(tmp_path / "swap")
+            b.rename(a)
+            (tmp_path / "swap").rename(b)
+        elif action == "touch" and present:
+            os.utime(rng.choice(present), (1_700_000_000 + step, 1_700_000_000 + step))
+        elif action == "edit" and present:
+            path = rng.choice(present)
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("<p>", "<p>改", 1)[: len(text)], encoding="utf-8")
+        elif action == "move" and present:
+            path = rng.choice(present)
+            folder = site.seeds if path.parent.name == "sub" else site.seeds / "sub"
+            path.rename(folder / path.name)
+        elif action == "hidden":
+            (site.seeds / f".{step}.txt").write_bytes(rng.choice(pool).read_bytes())
+        elif action == "delete" and present:
+            rng.choice(present).unlink()
+        elif action != "none":
+            (site.seeds / f"n{step}.txt").write_bytes(rng.choice(pool).read_bytes())
+        run_both()
+
+
+def _seed_rows(site: Site) -> list[tuple[object, ...]]:
+    db = sqlite3.connect(site.db)
+    try:
+        return db.execute("SELECT * FROM seeds ORDER BY path").fetchall()
+    finally:
+        db.close()
 
 
 def test_a_pass_with_nothing_new_imports_no_html_library(site: Site) -> None:

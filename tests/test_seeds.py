@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +20,7 @@ from refeed.ingest.seeds import (
     parse_seed,
     read_seed,
     scan_changes,
-    seed_names,
+    scan_folder,
     stat_named,
 )
 from refeed.models import SeedFile
@@ -208,10 +212,81 @@ def test_scans_agree_and_follow_file_links_not_folder_links(tmp_path: Path) -> N
     (seeds / "loop").symlink_to(seeds)  # a link to a folder: never followed
     (seeds / "dir.txt").mkdir()  # a folder named like a seed file is not one
     expected = {"a.txt", "2024/b.txt", "2024/05/c.txt", "linked.txt"}
-    assert seed_names(seeds) == expected
+    assert set(scan_folder(seeds).names) == expected
     unchanged, others = scan_changes(seeds, {"a.txt": (1, (seeds / "a.txt").stat().st_mtime_ns)})
     assert unchanged == 1
     assert {name for name, _, _ in others} == expected - {"a.txt"}
     changed, missing = stat_named(seeds, ["a.txt", "gone.txt", "dir.txt", ".h.txt"], {})
     assert [name for name, _, _ in changed] == ["a.txt"]
     assert missing == ["gone.txt", "dir.txt"]
+
+
+def _signature(folder: Path) -> str:
+    return scan_folder(folder).signature
+
+
+def test_the_signature_changes_with_any_name_size_or_mtime(tmp_path: Path) -> None:
+    """What a pass trusts without comparing file by file: equal signatures only for a folder
+    whose seed files have the same names, sizes and mtimes (pairing included)."""
+    seeds = tmp_path / "seeds"
+    (seeds / "sub").mkdir(parents=True)
+    for name, text, mtime in [("a.txt", "aaaa", 1), ("b.txt", "bbbbbb", 2), ("sub/c.txt", "c", 3)]:
+        (seeds / name).write_text(text)
+        os.utime(seeds / name, ns=(mtime, mtime))
+    before = _signature(seeds)
+    assert _signature(seeds) == before  # nothing changed
+    (seeds / ".hidden.txt").write_text("x")
+    (seeds / "notes.md").write_text("x")
+    assert _signature(seeds) == before  # not seed files
+
+    def changed(step: Callable[[], object]) -> str:
+        step()
+        after = _signature(seeds)
+        assert after != before
+        return after
+
+    before = changed(lambda: os.utime(seeds / "a.txt", ns=(5, 5)))  # touched
+    before = changed(lambda: (seeds / "a.txt").write_text("AAAA"))  # same size, new mtime
+    os.utime(seeds / "a.txt", ns=(5, 5))
+    before = _signature(seeds)
+    # two files swap names: same names, same stats, paired differently
+    (seeds / "a.txt").rename(seeds / "t")
+    (seeds / "b.txt").rename(seeds / "a.txt")
+    before = changed(lambda: (seeds / "t").rename(seeds / "b.txt"))
+    before = changed(lambda: (seeds / "sub/c.txt").rename(seeds / "c.txt"))  # moved up
+    before = changed(lambda: (seeds / "d.txt").write_text(""))  # added, empty
+    before = changed(lambda: (seeds / "d.txt").unlink())  # removed
+    copy = tmp_path / "copy"
+    shutil.copytree(seeds, copy)
+    for path in seeds.rglob("*.txt"):
+        st = path.stat()
+        os.utime(copy / path.relative_to(seeds), ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert scan_folder(copy).stats == scan_folder(seeds).stats
+    assert _signature(copy) != before  # another folder
+
+
+@given(
+    st.dictionaries(st.sampled_from(["a.txt", "b.txt", "c.txt", "d/e.txt"]),
+                    st.tuples(st.integers(0, 3), st.integers(0, 2)), max_size=4),
+    st.dictionaries(st.sampled_from(["a.txt", "b.txt", "c.txt", "d/e.txt"]),
+                    st.tuples(st.integers(0, 3), st.integers(0, 2)), max_size=4),
+)  # fmt: skip
+def test_folders_that_differ_never_share_a_signature(
+    first: dict[str, tuple[int, int]], second: dict[str, tuple[int, int]]
+) -> None:
+    """Any two states of one folder (name -> (size, mtime)) that differ have different
+    signatures; the same state always has the same one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        seeds = Path(tmp) / "seeds"
+        signatures = []
+        for files in (first, second):
+            shutil.rmtree(seeds, ignore_errors=True)
+            seeds.mkdir()
+            for name, (size, mtime) in files.items():
+                (seeds / name).parent.mkdir(exist_ok=True)
+                (seeds / name).write_bytes(b"x" * size)
+                os.utime(seeds / name, ns=(mtime, mtime))
+            signatures.append(_signature(seeds))
+            assert _signature(seeds) == signatures[-1]
+        if first != second:
+            assert signatures[0] != signatures[1]

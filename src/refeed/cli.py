@@ -100,12 +100,13 @@ def build_command(full: bool, **paths: Any) -> None:
         click.echo(_summary(report, store, config))
         for merge in report.merged:
             click.echo(f"refeed: {merge.describe()}")
-        from refeed.service.websub import deliver_pings, topic_urls  # after the feeds are out
+        if config.websub.hubs or store.owes_pings():  # else no HTTP client is imported
+            from refeed.service.websub import deliver_pings, topic_urls  # after the feeds are out
 
-        topics = topic_urls(config.base_url, report.written)
-        pings = deliver_pings(store, config.websub, topics, datetime.now(UTC))
-        if pings.active:
-            log.info("%s", pings.log_line())
+            topics = topic_urls(config.base_url, report.written)
+            pings = deliver_pings(store, config.websub, topics, datetime.now(UTC))
+            if pings.active:
+                log.info("%s", pings.log_line())
     for rejection in rejected:
         click.echo(
             f"refeed: rejected {config.paths.seeds / rejection.seed}: {rejection.reason}", err=True

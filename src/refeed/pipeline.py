@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any
 
 from refeed import __version__, faults
 from refeed.config import Config
-from refeed.ingest.seeds import scan_changes, seed_names, stat_named
+from refeed.ingest.seeds import FolderScan, compare, scan_folder, stat_named
 from refeed.ingest.worker import Job, Outcome, hash_file, ingest_all
 from refeed.models import Rejection, SeedFile
 from refeed.output.publish import remove_leftovers
@@ -106,7 +106,7 @@ def run_pass(
     report = PassReport()
     if _check_fingerprints(store, config, out_dir, full):
         only = None  # everything is to be ingested again
-    jobs, removed = _scan(seeds_dir, store, now, settle, report, only)
+    jobs, removed, scan = _scan(seeds_dir, store, now, settle, report, only)
     jobs, renames = _find_renames(jobs, removed, store)
     try:
         for old, seed in renames:
@@ -118,6 +118,8 @@ def run_pass(
             report.removed += 1
         report.stopped = _ingest(jobs, config, store, now, report, progress, stop)
         report.merged = store.take_new_merges()  # recorded as reported in the same commit
+        if scan is not None:
+            store.record_scan(scan.names, scan.stats, scan.signature)
         store.db.commit()
     except BaseException:
         store.rollback()
@@ -188,42 +190,55 @@ def _scan(
     settle: timedelta,
     report: PassReport,
     only: Collection[str] | None,
-) -> tuple[list[Job], list[str]]:
-    """Jobs for new and changed files; paths that are gone. Unchanged files cost a stat,
-    or nothing when `only` names the files that may have changed."""
-    stats = store.seed_stats()
+) -> tuple[list[Job], list[str], FolderScan | None]:
+    """Jobs for new and changed files; paths that are gone; the full scan, if one was made.
+    Unchanged files cost a stat, or nothing when `only` names the files that may have
+    changed; a folder whose signature the state matches is not compared file by file."""
     now_us = to_us(now)
     settled_before_ns = (now_us - settle // timedelta(microseconds=1)) * 1000
+    scan = None
+    stats: Mapping[str, tuple[int, int]] = {}  # the state's, loaded only to compare with
+    missing: list[str] = []
+    others: list[tuple[str, int, int]]
     if only is None:
-        unchanged, others = scan_changes(seeds_dir, stats)
-        missing = None
+        scan = scan_folder(seeds_dir)
+        if store.scan_matches(scan.signature):
+            unchanged, others = len(scan.names), []
+        else:
+            stats = store.seed_stats()
+            unchanged, others = compare(scan, stats)
     else:
+        stats = store.seed_stats()
         others, missing = stat_named(seeds_dir, sorted(only), stats)
         unchanged = len(stats) - sum(1 for name in missing if name in stats)
         unchanged -= sum(1 for name, _, _ in others if name in stats)
     jobs = []
+    known_others = 0
     for name, size, mtime_ns in others:
+        if name not in stats:
+            row = None
+        else:
+            row = store.seed_row(name)
+            known_others += 1
         if settle and mtime_ns > settled_before_ns:
             report.pending += 1  # still settling: taken by a later pass
             report.pending_names.append(name)
             continue
-        row = store.seed_row(name) if name in stats else None
         before = "unknown" if row is None else "rejected" if row.rejected else "accepted"
         known = row.hash if row else None
         jobs.append(Job(SeedFile(seeds_dir, name, size, mtime_ns), known, before))
     taken = {job.seed.name for job in jobs}
     for name in store.due_retries(now_us):  # a future date whose time has come
-        if name not in taken and name in stats:
-            size, mtime_ns = stats[name]
-            jobs.append(Job(SeedFile(seeds_dir, name, size, mtime_ns), None, "rejected"))
+        stat = None if name in taken else store.seed_stat(name)
+        if stat is not None:
+            jobs.append(Job(SeedFile(seeds_dir, name, *stat), None, "rejected"))
     report.seen = unchanged + len(others)
     jobs.sort(key=lambda job: job.seed.name)
-    if missing is not None:
-        return jobs, sorted(name for name in missing if name in stats)
-    known_seen = unchanged + sum(1 for name, _, _ in others if name in stats)
-    if known_seen == len(stats):
-        return jobs, []  # every known file is still there: nothing was removed
-    return jobs, sorted(stats.keys() - seed_names(seeds_dir))
+    if scan is None:  # `only` was given
+        return jobs, sorted(name for name in missing if name in stats), None
+    if unchanged + known_others == store.counts()[0]:
+        return jobs, [], scan  # every known file is still there: nothing was removed
+    return jobs, sorted(store.seed_stats().keys() - set(scan.names)), scan
 
 
 def _find_renames(

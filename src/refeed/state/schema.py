@@ -122,6 +122,15 @@ MEMBERS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (feed TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (feed, url));
 CREATE TABLE IF NOT EXISTS member_rules (feed TEXT PRIMARY KEY, rules TEXT NOT NULL);
 """
+# The signature of the seeds folder as the seeds table last matched it (meta key 'scan', written
+# by `Store.record_scan`): any write to the table deletes it, in the same transaction, so a
+# signature present is one the table still matches.
+SCAN_KEY = "scan"
+SCAN_SCHEMA = "".join(
+    f"CREATE TRIGGER IF NOT EXISTS seeds_scan_{event.lower()} AFTER {event} ON seeds"
+    f" BEGIN DELETE FROM meta WHERE key = '{SCAN_KEY}'; END;\n"
+    for event in ("INSERT", "UPDATE", "DELETE")
+)
 # The archive index (state/history.py): which archive page of each feed holds which entry.
 HISTORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS archived (

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import eq
 from pathlib import Path
 
 from refeed.models import CleanArticle, Media, Rejection, StoredEntry
@@ -36,6 +37,8 @@ from refeed.state.schema import (
     HISTORY_SCHEMA,
     MEMBERS_SCHEMA,
     PINGS_SCHEMA,
+    SCAN_KEY,
+    SCAN_SCHEMA,
     SCHEMA,
     SCHEMA_VERSION,
 )
@@ -148,6 +151,29 @@ class Store:
             self._stats = {path: (size, mtime) for path, size, mtime in rows}
             self._stats_version = version
         return self._stats
+
+    def seed_stat(self, path: str) -> tuple[int, int] | None:
+        """(size, mtime_ns) of one known seed file."""
+        if self._stats is not None:
+            return self._stats.get(path)
+        row = self.db.execute("SELECT size, mtime_ns FROM seeds WHERE path = ?", (path,))
+        found = row.fetchone()
+        return None if found is None else (found[0], found[1])
+
+    def scan_matches(self, signature: str) -> bool:
+        """Whether the seeds table is exactly the folder scanned with this signature
+        (`ingest.seeds.FolderScan`): then no file needs comparing with it."""
+        return bool(signature) and self.get_meta(SCAN_KEY) == signature
+
+    def record_scan(self, names: list[str], stats: list[tuple[int, int]], signature: str) -> None:
+        """Remember the signature of a scan if the seeds table now holds exactly its files
+        and stats (checked, not assumed: a file left pending or unreadable is not in it).
+        Any later write to the table forgets it (a trigger, SCAN_SCHEMA)."""
+        if not signature or self.get_meta(SCAN_KEY) == signature:
+            return
+        known = self.seed_stats()
+        if len(known) == len(names) and all(map(eq, map(known.get, names), stats)):
+            self.set_meta(SCAN_KEY, signature)
 
     def seed_row(self, path: str) -> SeedRow | None:
         row = self.db.execute("SELECT hash, rejected FROM seeds WHERE path = ?", (path,)).fetchone()
@@ -484,6 +510,13 @@ class Store:
             (to_us(until), hub, to_us(until)),
         )
 
+    def owes_pings(self) -> bool:
+        """Whether any ping is owed or given up on (cheap: one row at most)."""
+        try:
+            return self.db.execute("SELECT 1 FROM pings LIMIT 1").fetchone() is not None
+        except sqlite3.OperationalError:  # a read-only open of a state from before pings
+            return False
+
     def pings(self) -> list[PingRow]:
         """Every ping owed or given up on (for `refeed status`): failed last, then by time."""
         try:
@@ -577,7 +610,9 @@ def _open_current(path: Path) -> Store:
         if version != SCHEMA_VERSION:
             _recreate(db)
         with db:
-            db.executescript(PINGS_SCHEMA + CHANGED_SCHEMA + MEMBERS_SCHEMA + HISTORY_SCHEMA)
+            db.executescript(
+                PINGS_SCHEMA + CHANGED_SCHEMA + MEMBERS_SCHEMA + HISTORY_SCHEMA + SCAN_SCHEMA
+            )
     except sqlite3.DatabaseError:
         db.close()
         raise
