@@ -22,6 +22,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from refeed.config import Paths, load_config
 from refeed.pipeline import run_pass
@@ -86,12 +87,56 @@ def build_cmd(seeds: Path, site: Path, *extra: str) -> list[str]:
     ]
 
 
-def full_build(seeds: Path, site: Path, jobs: int) -> dict[str, float]:
+def full_build(seeds: Path, site: Path, jobs: int, config: Path = CONFIG) -> dict[str, float]:
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir(parents=True)
-    seconds, rss, _ = timed(build_cmd(seeds, site, "--full", "--jobs", str(jobs)), site)
+    cmd = build_cmd(seeds, site, "--full", "--jobs", str(jobs))
+    cmd[cmd.index("--config") + 1] = str(config)
+    seconds, rss, cpu = timed(cmd, site)
     count = sum(1 for _ in seeds.iterdir())
-    return {"seconds": seconds, "articles_per_s": count / seconds, "peak_rss_mib": rss / 1024}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "articles_per_s": count / seconds,
+        "articles_per_cpu_s": count / cpu,
+        "peak_rss_mib": rss / 1024,
+    }
+
+
+def engine_config(work: Path, engine: str) -> Path:
+    """The bundled configuration with `[policy] engine` set."""
+    text = CONFIG.read_text(encoding="utf-8")
+    path = work / f"refeed-{engine}.toml"
+    path.write_text(text.replace("[policy]\n", f'[policy]\nengine = "{engine}"\n', 1),
+                    encoding="utf-8")  # fmt: skip
+    return path
+
+
+def engines(seeds: Path, work: Path, baseline: Path | None) -> dict[str, object]:
+    """Whole `refeed build --full` processes per sanitizer engine, one process and two
+    workers, against the bleach single-process build; with `baseline` (another refeed
+    source tree) its bleach single-process build too, run in the same loop (paired)."""
+    runs: dict[str, dict[str, float]] = {}
+    for engine in ("bleach", "nh3"):
+        config = engine_config(work, engine)
+        for jobs in (1, 2):
+            runs[f"{engine}_{jobs}"] = full_build(seeds, work / f"site-{engine}-{jobs}", jobs,
+                                                  config)  # fmt: skip
+    if baseline is not None:
+        site = work / "site-baseline"
+        shutil.rmtree(site, ignore_errors=True)
+        site.mkdir(parents=True)
+        cmd = build_cmd(seeds, site, "--full", "--jobs", "1")
+        cmd = [sys.executable, "-m", "refeed", *cmd[1:]]
+        cmd[cmd.index("--config") + 1] = str(baseline / "config" / "refeed.toml")  # its own
+        seconds, rss, cpu = timed(cmd, site, {**os.environ, "PYTHONPATH": str(baseline / "src")})
+        runs["baseline_bleach_1"] = {"seconds": seconds, "cpu_seconds": cpu,
+                                     "peak_rss_mib": rss / 1024}  # fmt: skip
+    base = runs["bleach_1"]
+    ratios = {key: base["seconds"] / run["seconds"] for key, run in runs.items()}
+    cpu_ratios = {key: base["cpu_seconds"] / run["cpu_seconds"] for key, run in runs.items()}
+    return {"files": sum(1 for _ in seeds.iterdir()), "runs": runs,
+            "speed_vs_bleach_1": ratios, "cpu_speed_vs_bleach_1": cpu_ratios}  # fmt: skip
 
 
 def add_file(seeds: Path, n: int) -> Path:
@@ -182,14 +227,14 @@ def in_process(code: str, *args: str) -> list[float]:
     return [float(number) for number in result.stdout.split()]
 
 
-def wall_and_cpu(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds: user + system) of a whole process."""
+def wall_and_cpu(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds: user + system, peak RSS in MiB) of a whole process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"{cmd} failed")
-    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def one_shot(sites: dict[str, tuple[Path, Path]], repeat: int) -> dict[str, dict[str, float]]:
@@ -199,7 +244,7 @@ def one_shot(sites: dict[str, tuple[Path, Path]], repeat: int) -> dict[str, dict
     keys = [f"{what}{clock}" for what in ("idle", "new", "map_load", "stat_loop", "idle_beyond",
                                           "new_beyond") for clock in ("", "_cpu")]  # fmt: skip
     times: dict[str, dict[str, list[float]]] = {
-        name: {k: [] for k in [*keys, "html_import"]} for name in sites
+        name: {k: [] for k in [*keys, "html_import", "new_peak_rss_mib"]} for name in sites
     }
     added: list[Path] = []
     try:
@@ -222,13 +267,15 @@ def one_shot(sites: dict[str, tuple[Path, Path]], repeat: int) -> dict[str, dict
                     t[f"idle_beyond{clock}"].append(idle[i] - stat_loop)
                     t[f"new_beyond{clock}"].append(new[i] - stat_loop)
                 t["html_import"] += in_process(HTML_STACK)
+                t["new_peak_rss_mib"].append(new[2])
     finally:
         for path in added:
             path.unlink()
         for seeds, site in sites.values():
             subprocess.run(build_cmd(seeds, site), cwd=site, capture_output=True, check=False)
     return {
-        name: {f"{k}_s": statistics.median(v) for k, v in t.items()} for name, t in times.items()
+        name: {(k if k.endswith("_mib") else f"{k}_s"): statistics.median(v) for k, v in t.items()}
+        for name, t in times.items()
     }
 
 
@@ -360,6 +407,11 @@ def main() -> None:
     )
 
     ap.add_argument("--ab", type=Path, help="only the paired A/B against this source tree")
+    ap.add_argument(
+        "--baseline", type=Path,
+        help="another refeed source tree: its bleach build runs with the engines' builds",
+    )  # fmt: skip
+    ap.add_argument("--formats", action="store_true", help="also measure formats_cost")
     ap.add_argument("--count", type=int, default=2000, help="corpus size for --ab")
     ap.add_argument("--rounds", type=int, default=3, help="A B rounds for --ab")
     ap.add_argument(
@@ -389,11 +441,14 @@ def main() -> None:
     previous = json.loads(RESULTS.read_text()) if args.skip_full or args.oneshot_only else {}
     c10k = corpus(args.make_corpus, work, 10_000, 1)
     c50k = corpus(args.make_corpus, work, 50_000, 2)
-    for key, seeds, site, jobs in [("full_10k_1_job", c10k, "site-10k-serial", 1),
-                                   ("full_10k", c10k, "site-10k", 0),
-                                   ("full_50k", c50k, "site-50k", 0)]:  # fmt: skip
-        results[key] = previous.get(key) or full_build(seeds, work / site, jobs)
-    if not args.oneshot_only:
+    if args.skip_full:
+        results["engines_10k"] = previous.get("engines_10k")
+    else:
+        results["engines_10k"] = engines(c10k, work, args.baseline)
+    # the archives the passes below run on: the bundled config (nh3), a worker per core
+    for key, seeds, site in [("full_10k", c10k, "site-10k"), ("full_50k", c50k, "site-50k")]:
+        results[key] = previous.get(key) or full_build(seeds, work / site, 0)
+    if args.formats:
         results["formats_2k"] = formats_cost(args.make_corpus, work, args.repeat)
 
     for size, seeds, site in [("10k", c10k, "site-10k"), ("50k", c50k, "site-50k")]:
@@ -412,6 +467,52 @@ def main() -> None:
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
+    print(summary(results))
+
+
+def summary(results: dict[str, Any]) -> str:
+    """The issue's targets against this run, as a Markdown table of ratios and seconds."""
+    rows: list[tuple[str, str, str]] = []
+    engines_run = results.get("engines_10k")
+    if engines_run:
+        speed, cpu = engines_run["speed_vs_bleach_1"], engines_run["cpu_speed_vs_bleach_1"]
+        for key, target in (("nh3_1", ">= 2x"), ("nh3_2", ""), ("bleach_2", "")):
+            rows.append((f"full build 10k, {key.replace('_', ', ')} worker(s), vs bleach, 1",
+                         f"{speed[key]:.2f}x wall, {cpu[key]:.2f}x CPU", target))  # fmt: skip
+        if "baseline_bleach_1" in speed:
+            rows.append(("bleach, 1 process: this tree vs the baseline tree",
+                         f"{1 / speed['baseline_bleach_1']:.2f}x wall, "
+                         f"{1 / cpu['baseline_bleach_1']:.2f}x CPU", "<= 1.0x"))  # fmt: skip
+    for size in ("10k", "50k"):
+        shot, daemon = results[f"oneshot_{size}"], results.get(f"one_new_{size}") or {}
+        target_idle, target_new = ("<= 0.25 s", "<= 0.35 s") if size == "50k" else ("", "")
+        rows += [
+            (f"one-shot build, nothing new, {size}", f"{shot['idle_s']:.3f} s", target_idle),
+            (f"one-shot build, one new file, {size}", f"{shot['new_s']:.3f} s", target_new),
+            (f"stat loop, {size}", f"{shot['stat_loop_s']:.3f} s", "(must)"),
+        ]
+        if daemon:
+            rows += [(f"daemon pass, one new file, {size}", f"{daemon['daemon_pass_s']:.4f} s", ""),
+                     (f"daemon pass, nothing new, {size}",
+                      f"{daemon['idle_daemon_pass_s']:.4f} s", "")]  # fmt: skip
+    flat = results["oneshot_flatness"]
+    rows.append(
+        (
+            "beyond the stat loop, 50k / 10k, nothing new / one new file",
+            f"{flat['idle_beyond']:.2f}x / {flat['new_beyond']:.2f}x",
+            "flat (1.0x)",
+        )
+    )
+    peaks = [run["peak_rss_mib"] for key, run in results.items()
+             if key.startswith("full_") and isinstance(run, dict)]  # fmt: skip
+    if engines_run:
+        peaks += [run["peak_rss_mib"] for run in engines_run["runs"].values()]
+    rows.append(("peak RSS, any full build", f"{max(peaks):.0f} MiB", "<= 100 MiB"))
+    shots = [results[f"oneshot_{size}"]["new_peak_rss_mib"] for size in ("10k", "50k")]
+    rows.append(("peak RSS, one-shot build with one new file, 10k / 50k",
+                 " / ".join(f"{mib:.0f} MiB" for mib in shots), "<= 100 MiB"))  # fmt: skip
+    lines = ["| measurement | this run | target |", "| --- | --- | --- |"]
+    return "\n".join(lines + [f"| {a} | {b} | {c} |" for a, b, c in rows])
 
 
 if __name__ == "__main__":

@@ -62,6 +62,12 @@ def test_defaults_without_a_file() -> None:
             id="bad-regex",
         ),
         pytest.param(
+            "[policy]\nextra_promo_text_patterns = ['(?P<ad>a)', '(?P<ad>b)']",
+            "policy.extra_promo_text_patterns",
+            "does not combine",
+            id="regexes-that-do-not-combine",
+        ),
+        pytest.param(
             "[policy]\ndeny_tags = 'img'", "policy.deny_tags", "must be a list", id="not-a-list"
         ),
         pytest.param(

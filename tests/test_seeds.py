@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -290,3 +292,20 @@ def test_folders_that_differ_never_share_a_signature(
             assert _signature(seeds) == signatures[-1]
         if first != second:
             assert signatures[0] != signatures[1]
+
+
+def test_a_signature_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """Each one-shot build is a new process, with its own salt for str hashes: a signature
+    that depended on one would never match, and every pass would compare every file."""
+    for i in range(3):
+        (tmp_path / f"{i}.txt").write_text("x" * i)
+    code = "import sys; from pathlib import Path; from refeed.ingest.seeds import scan_folder;"
+    code += f"print(scan_folder(Path({str(tmp_path)!r})).signature)"
+    env = dict(os.environ)
+    signatures = set()
+    for seed in ("1", "2", "random"):
+        env["PYTHONHASHSEED"] = seed
+        run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)  # fmt: skip
+        signatures.add(run.stdout)
+    assert signatures == {_signature(tmp_path) + "\n"}

@@ -218,7 +218,17 @@ def _policy(reader: _Reader, value: Any, key: str) -> HtmlPolicy:
     overrides = reader.read(PolicyOverrides, value, key)
     stricter = {f.name: getattr(overrides, f.name) for f in fields(PolicyOverrides)}
     engine = stricter.pop("engine")
-    return default_policy().with_overrides(**stricter).with_engine(engine)
+    policy = default_policy().with_overrides(**stricter).with_engine(engine)
+    for name, combined in (("extra_share_url_patterns", "share_url_re"),
+                           ("extra_promo_text_patterns", "promo_text_re")):  # fmt: skip
+        if getattr(overrides, name):  # each compiled alone; now with the built-in ones
+            try:
+                getattr(policy, combined)
+            except re.error as exc:
+                raise reader.fail(
+                    f"{key}.{name}", f"does not combine with the others: {exc}"
+                ) from None
+    return policy
 
 
 def _engine(value: str) -> str | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -202,25 +203,33 @@ class HtmlPolicy:
     summary_max_chars: int = SUMMARY_MAX_CHARS
     engine: str = ENGINES[0]
 
-    # Compiled forms, derived once per policy.
-    share_url_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    share_label_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    clutter_attribute_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    clutter_token_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    promo_text_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
-
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"unknown sanitizer engine {self.engine!r} (known: {ENGINES})")
-        compiled = {
-            "share_url_re": _alternatives(self.share_url_patterns, prefix=r"\s*"),
-            "share_label_re": re.compile(rf"\s*({self.share_label_pattern})\s*", re.I),
-            "clutter_attribute_re": re.compile(self.clutter_attribute_pattern, re.I),
-            "clutter_token_re": re.compile(self.clutter_token_pattern, re.I),
-            "promo_text_re": _alternatives(self.promo_text_patterns, prefix=r"\s*"),
-        }
-        for name, value in compiled.items():
-            object.__setattr__(self, name, value)
+
+    # Compiled forms, derived once per policy when first used: a pass that cleans nothing
+    # (most passes) does not pay for compiling them. Each user pattern was checked alone
+    # when the configuration was read (config.py), and together with the others there too.
+
+    @cached_property
+    def share_url_re(self) -> re.Pattern[str]:
+        return _alternatives(self.share_url_patterns, prefix=r"\s*")
+
+    @cached_property
+    def share_label_re(self) -> re.Pattern[str]:
+        return re.compile(rf"\s*({self.share_label_pattern})\s*", re.I)
+
+    @cached_property
+    def clutter_attribute_re(self) -> re.Pattern[str]:
+        return re.compile(self.clutter_attribute_pattern, re.I)
+
+    @cached_property
+    def clutter_token_re(self) -> re.Pattern[str]:
+        return re.compile(self.clutter_token_pattern, re.I)
+
+    @cached_property
+    def promo_text_re(self) -> re.Pattern[str]:
+        return _alternatives(self.promo_text_patterns, prefix=r"\s*")
 
     def is_tracking_parameter(self, name: str) -> bool:
         key = name.lower()

