@@ -278,3 +278,29 @@ def test_run_without_a_seeds_folder_exits_2_before_starting(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert "nowhere is not a folder" in result.stderr
     assert not (tmp_path / "state").exists()
+
+
+def test_a_build_with_nothing_new_imports_no_output_layer_or_http_client(tmp_path: Path) -> None:
+    """The summary of a build that renders nothing comes from what the last render
+    published (the same line), and with no WebSub hub configured no HTTP client is loaded."""
+    args = ["build", "--seeds", str(VALID_SEEDS), "--out", str(tmp_path / "feeds"),
+            "--config", str(TEST_CONFIG), "--state", str(tmp_path / "state.sqlite")]  # fmt: skip
+    first = run(*args).stdout.splitlines()[0]
+    modules = ("refeed.output.feeds", "refeed.output.model", "refeed.service.websub",
+               "urllib.request", "http.client")  # fmt: skip
+    code = (
+        "import sys\nfrom refeed.cli import cli\n"
+        f"try:\n    cli({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {modules!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT)  # fmt: skip
+    summary, imported = result.stdout.splitlines()
+    assert imported == "[]"
+    assert (
+        summary
+        == first.replace("(15 new,", "(0 new,")
+        .replace("1 new, listed below", "see status")
+        .split("; 22 files written")[0]
+        + "; 0 files written"
+    )

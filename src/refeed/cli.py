@@ -21,9 +21,15 @@ import click
 from refeed import __version__
 from refeed.config import COMBINED_NAME, DEFAULT_CONFIG_PATH, Config, load_config
 from refeed.errors import ConfigError, LockedError
-from refeed.output.feeds import feed_counts
 from refeed.output.formats import FEED_FORMATS
-from refeed.pipeline import PassReport, Progress, describe_pass, last_pass, run_pass
+from refeed.pipeline import (
+    PassReport,
+    Progress,
+    describe_pass,
+    last_pass,
+    published_counts,
+    run_pass,
+)
 from refeed.service.lock import state_lock
 from refeed.state.store import Store, open_store
 
@@ -217,6 +223,8 @@ def status_command(as_json: bool, **options: Any) -> None:
 def _status(store: Store, config: Config) -> dict[str, Any]:
     """What `refeed status` shows, in the order it shows it."""
     tallies = store.tallies()
+    from refeed.output.feeds import feed_counts  # live: the config may have changed since
+
     counts = feed_counts(store, config)  # by file name in the first enabled format
     suffix = FEED_FORMATS[config.outputs.formats[0]].suffix
     newest = {s.source + suffix: s.newest.isoformat() for s in store.source_stats()}
@@ -322,8 +330,8 @@ def _progress() -> Progress:
 
 def _summary(report: PassReport, store: Store, config: Config) -> str:
     """The build's line: what this pass saw, then the state as it now stands (from the
-    store's tallies: no table is counted, whatever the archive's size)."""
-    counts = feed_counts(store, config)
+    store's tallies and what the last render published: no table is counted)."""
+    counts = published_counts(store, config)
     feeds = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
     tallies = store.tallies()
     parts = [

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 500  # ingested files per transaction in a long pass
 LAST_PASS = "last_pass"  # meta key: the facts of the last pass, as JSON (`PassReport.facts`)
+PUBLISHED = "published"  # meta key: entries in each feed file as last published, as JSON
 Progress = Callable[[int, int], None]
 
 
@@ -323,3 +324,17 @@ def _render_dirty(store: Store, config: Config, out_dir: Path, report: PassRepor
     report.deleted += published.deleted
     with store.transaction():
         store.clear_dirty()
+        store.set_meta(PUBLISHED, json.dumps(published.counts, sort_keys=True))
+
+
+def published_counts(store: Store, config: Config) -> dict[str, int]:
+    """Entries in each feed file (of the first enabled format) as the last render published
+    them: what a build's summary reports, without the output layer (a pass with nothing new
+    imports none of it). A state from before the record is counted."""
+    value = store.get_meta(PUBLISHED)
+    if value is not None:
+        counts: dict[str, int] = json.loads(value)
+        return counts
+    from refeed.output.feeds import feed_counts
+
+    return feed_counts(store, config)

@@ -78,7 +78,7 @@ def scan_folder(folder: Path) -> FolderScan:
     sub-folders recognised from that same stat."""
     names: list[str] = []
     stats: list[Stat] = []
-    stat = os.stat
+    add_name, add_stat, stat, suffix = names.append, stats.append, os.stat, SEED_SUFFIX
     for prefix, fd, subfolders in _walk(folder):
         for name in os.listdir(fd):  # noqa: PTH208 - listing an open fd; the hot loop
             if name[0] == ".":
@@ -87,11 +87,12 @@ def scan_folder(folder: Path) -> FolderScan:
                 st = stat(name, dir_fd=fd)  # follows a link to a file
             except OSError:
                 continue  # vanished between listing and stat: it is simply not there
-            if S_ISREG(st.st_mode):
-                if name.endswith(SEED_SUFFIX):
-                    names.append(prefix + name)
-                    stats.append((st.st_size, st.st_mtime_ns))
-            elif S_ISDIR(st.st_mode) and not S_ISLNK(
+            mode = st.st_mode
+            if S_ISREG(mode):
+                if name.endswith(suffix):
+                    add_name(prefix + name)
+                    add_stat((st.st_size, st.st_mtime_ns))
+            elif S_ISDIR(mode) and not S_ISLNK(
                 stat(name, dir_fd=fd, follow_symlinks=False).st_mode
             ):
                 subfolders.append(name)

@@ -16,7 +16,6 @@ from typing import Any
 from refeed.config import Config
 from refeed.errors import SeedError
 from refeed.ingest.seeds import parse_seed, read_seed
-from refeed.ingest.sources import SourceResolver
 from refeed.models import CleanArticle, SeedFile
 
 log = logging.getLogger(__name__)
@@ -82,7 +81,9 @@ class _Ingestor:
     """read -> hash -> parse -> clean -> assign a source, for one seed file."""
 
     def __init__(self, config: Config, now: datetime) -> None:
-        from refeed.ingest.clean import clean_article  # deferred: a pass with nothing new skips it
+        # deferred: a pass with nothing new skips them (and uuid, which routing needs)
+        from refeed.ingest.clean import clean_article
+        from refeed.ingest.sources import SourceResolver
 
         self.config, self.now, self.clean = config, now, clean_article
         self.resolver = SourceResolver(config)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from refeed.output.model import Feed, Site
+if TYPE_CHECKING:  # only named: a pass that renders nothing imports no model
+    from refeed.output.model import Feed, Site
 
 CHARSET = "; charset=utf-8"  # every text refeed writes is UTF-8, and says so when served
 

@@ -14,7 +14,14 @@ from pathlib import Path
 from refeed.config import Config
 from refeed.output.archives import ArchiveWriter
 from refeed.output.derived import update_memberships
-from refeed.output.feeds import FeedBuilder, dirty_feeds, feed_urls, kind_of, variants_of
+from refeed.output.feeds import (
+    FeedBuilder,
+    dirty_feeds,
+    feed_counts,
+    feed_urls,
+    kind_of,
+    variants_of,
+)
 from refeed.output.formats import FEED_FORMATS, FEED_PAGE, SITE_DOCUMENTS, Format
 from refeed.output.model import Feed, Site
 from refeed.output.publish import remove_if_exists, write_if_changed
@@ -25,6 +32,7 @@ from refeed.state.store import Store
 class Published:
     written: list[str] = field(default_factory=list)  # files whose bytes changed
     deleted: list[str] = field(default_factory=list)  # files of feeds that are now empty
+    counts: dict[str, int] = field(default_factory=dict)  # `feed_counts` once published
 
 
 def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
@@ -33,6 +41,7 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     rules_changed = update_memberships(store, config, store.everything_dirty())
     names = sorted(set(dirty_feeds(config, store.dirty_sources())) | rules_changed)
     if not names:
+        result.counts = feed_counts(store, config)
         return result
     builder = FeedBuilder(store, config)
     owned = store.written_feeds()
@@ -64,6 +73,7 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     for filename, fmt in SITE_DOCUMENTS.items():
         if write_if_changed(out_dir / filename, fmt.render_site(site)):
             result.written.append(filename)
+    result.counts = feed_counts(store, config)
     return result
 
 
