@@ -200,6 +200,23 @@ def test_stopped_pass_is_completed_by_the_next(site: Site, tmp_path: Path) -> No
     assert site.feeds() == full_build_of(site.seeds, tmp_path, site.config)
 
 
+def test_edits_a_stopped_pass_left_are_taken_by_the_next(site: Site) -> None:
+    """A pass stopped after one of 30 edits leaves the others for the next pass: the folder
+    it scanned is not what the state holds, though no file was added or removed."""
+    paths = make_corpus(site.seeds, 30)
+    site.run()
+    for i, path in enumerate(paths):
+        path.write_text(seed_text(i, title=f"改 {i}"), encoding="utf-8")
+    stop = Event()
+    stop.set()
+    first = site.run(stop=stop)
+    assert (first.stopped, first.changed) == (True, 1)
+    second = site.run()
+    assert second.changed == 29
+    site.check_state()
+    assert {e.title for e in site.entries()} == {f"改 {i}" for i in range(30)}
+
+
 @pytest.mark.parametrize("history", range(6))
 def test_any_history_of_adds_deletes_renames_equals_a_full_build(
     history: int, site: Site, tmp_path: Path

@@ -25,7 +25,7 @@ from typing import Any
 
 from refeed import __version__, faults
 from refeed.config import Config
-from refeed.ingest.seeds import FolderScan, compare, scan_folder, stat_named
+from refeed.ingest.seeds import compare, scan_folder, stat_named
 from refeed.ingest.worker import Job, Outcome, hash_file, ingest_all
 from refeed.models import Rejection, SeedFile
 from refeed.output.publish import remove_leftovers
@@ -120,7 +120,8 @@ def run_pass(
         report.stopped = _ingest(jobs, config, store, now, report, progress, stop)
         report.merged = store.take_new_merges()  # recorded as reported in the same commit
         if scan is not None:
-            store.record_scan(scan.names, scan.stats, scan.signature)
+            seeds = [job.seed for job in jobs] + [seed for _, seed in renames]
+            store.record_scan(scan.signature, scan.files, seeds)
         store.db.commit()
     except BaseException:
         store.rollback()
@@ -191,7 +192,7 @@ def _scan(
     settle: timedelta,
     report: PassReport,
     only: Collection[str] | None,
-) -> tuple[list[Job], list[str], FolderScan | None]:
+) -> tuple[list[Job], list[str], Scanned | None]:
     """Jobs for new and changed files; paths that are gone; the full scan, if one was made.
     Unchanged files cost a stat, or nothing when `only` names the files that may have
     changed; a folder whose signature the state matches is not compared file by file."""
@@ -206,7 +207,7 @@ def _scan(
         if store.scan_matches(scan.signature):
             unchanged, others = len(scan.names), []
         else:
-            stats = store.seed_stats()
+            stats = store.seed_stats() if store.counts()[0] else {}  # none kept after a reset
             unchanged, others = compare(scan, stats)
     else:
         stats = store.seed_stats()
@@ -237,9 +238,18 @@ def _scan(
     jobs.sort(key=lambda job: job.seed.name)
     if scan is None:  # `only` was given
         return jobs, sorted(name for name in missing if name in stats), None
+    scanned = Scanned(scan.signature, len(scan.names))  # not the lists: a full build has 50k
     if unchanged + known_others == store.counts()[0]:
-        return jobs, [], scan  # every known file is still there: nothing was removed
-    return jobs, sorted(store.seed_stats().keys() - set(scan.names)), scan
+        return jobs, [], scanned  # every known file is still there: nothing was removed
+    return jobs, sorted(store.seed_stats().keys() - set(scan.names)), scanned
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What a full scan leaves for the end of the pass: its signature and how many files."""
+
+    signature: str
+    files: int
 
 
 def _find_renames(

@@ -28,10 +28,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from operator import eq
 from pathlib import Path
 
-from refeed.models import CleanArticle, Media, Rejection, StoredEntry
+from refeed.models import CleanArticle, Media, Rejection, SeedFile, StoredEntry
 from refeed.state.schema import (
     CHANGED_SCHEMA,
     HISTORY_SCHEMA,
@@ -165,14 +164,15 @@ class Store:
         (`ingest.seeds.FolderScan`): then no file needs comparing with it."""
         return bool(signature) and self.get_meta(SCAN_KEY) == signature
 
-    def record_scan(self, names: list[str], stats: list[tuple[int, int]], signature: str) -> None:
-        """Remember the signature of a scan if the seeds table now holds exactly its files
-        and stats (checked, not assumed: a file left pending or unreadable is not in it).
-        Any later write to the table forgets it (a trigger, SCAN_SCHEMA)."""
-        if not signature or self.get_meta(SCAN_KEY) == signature:
+    def record_scan(self, signature: str, files: int, taken: Iterable[SeedFile]) -> None:
+        """Remember the signature of a scan of `files` seed files if the seeds table now
+        holds exactly what it saw: as many files, and every file the pass took (the others
+        were found unchanged) with the stat it was taken at. Checked, not assumed: a file
+        left pending, or changed while it was read, is not in the table as scanned. Any
+        later write to the table forgets the signature (a trigger, SCAN_SCHEMA)."""
+        if not signature or self.get_meta(SCAN_KEY) == signature or self.counts()[0] != files:
             return
-        known = self.seed_stats()
-        if len(known) == len(names) and all(map(eq, map(known.get, names), stats)):
+        if all(self.seed_stat(seed.name) == (seed.size, seed.mtime_ns) for seed in taken):
             self.set_meta(SCAN_KEY, signature)
 
     def seed_row(self, path: str) -> SeedRow | None:
@@ -530,7 +530,7 @@ class Store:
         every merge is reported again."""
         for table in ("seeds", "articles", "entries", "merge_notices", "merge_review"):
             self.db.execute(f"DELETE FROM {table}")
-        self._stats = {}
+        self._stats = None  # not kept in step through a rebuild: it would hold every file
         self.mark_dirty([ALL_SOURCES])
 
 
