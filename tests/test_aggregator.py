@@ -5,6 +5,7 @@ Every test builds real seed folders with the pipeline and reads the files a subs
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from lxml import etree
 
 from refeed.config import Archives, Config, DerivedFeed, WebSubSettings
+from refeed.state.store import open_store
 
 from .conftest import build
 from .corpus import make_corpus
@@ -161,6 +163,58 @@ def test_changing_a_rule_rerenders_and_never_recleans(tmp_path: Path, config: Co
     second = {e.title for e in feedparser.parse(out / "china-us.atom").entries}
     assert first == {"文章 1", "文章 10", "文章 11"}
     assert second == {"文章 2"}
+
+
+def member_counts(db_path: Path) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """(the kept counts, the counted ones) of each derived feed's members."""
+    db = sqlite3.connect(db_path)
+    try:
+        kept = db.execute("SELECT feed, n FROM member_counts ORDER BY feed").fetchall()
+        counted = db.execute(
+            "SELECT feed, COUNT(*) FROM members GROUP BY feed ORDER BY feed"
+        ).fetchall()
+        return kept, counted
+    finally:
+        db.close()
+
+
+def test_member_counts_are_kept_through_rule_changes_and_old_states(
+    tmp_path: Path, config: Config
+) -> None:
+    seeds, out = tmp_path / "seeds", tmp_path / "feeds"
+    db_path = tmp_path / "feeds.state" / "refeed.sqlite"
+    paths = make_corpus(seeds, 12)
+    for rule in (r"文章 1", r"文章 \d*[05]$"):
+        build(seeds, out, replace(config, feeds=(china_us(include_title=(rule,)),)))
+        kept, counted = member_counts(db_path)
+        assert kept == counted != []
+    paths[0].unlink()  # 文章 0 leaves the feed
+    build(seeds, out, replace(config, feeds=(china_us(include_title=(r"文章 \d*[05]$",)),)))
+    kept, counted = member_counts(db_path)
+    assert kept == counted == [("china-us", 2)]  # 文章 5 and 文章 10
+    db = sqlite3.connect(db_path)  # a state from before the counts were kept
+    db.executescript("DROP TABLE member_counts; DROP TRIGGER members_counted;")
+    db.close()
+    open_store(db_path).close()
+    assert member_counts(db_path) == ([("china-us", 2)], [("china-us", 2)])
+
+
+def test_a_derived_feed_taken_out_of_the_config_loses_its_files_and_members(
+    tmp_path: Path, config: Config
+) -> None:
+    """Also when it was the last one: no membership of a feed that is gone stays behind."""
+    seeds, out = tmp_path / "seeds", tmp_path / "feeds"
+    make_corpus(seeds, 12)
+    build(seeds, out, replace(config, feeds=(china_us(include_title=("文章 1",)),)))
+    assert (out / "china-us.atom").exists()
+    build(seeds, out, replace(config, feeds=()))
+    assert not list(out.glob("china-us.*"))
+    db = sqlite3.connect(tmp_path / "feeds.state" / "refeed.sqlite")
+    try:
+        assert db.execute("SELECT COUNT(*) FROM members").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM member_rules").fetchone() == (0,)
+    finally:
+        db.close()
 
 
 def test_a_rule_that_matches_nothing_publishes_nothing(tmp_path: Path, config: Config) -> None:

@@ -89,12 +89,12 @@ def _speaks(language: str | None, wanted: Iterable[str]) -> bool:
 def update_memberships(store: Store, config: Config, everything: bool) -> set[str]:
     """Bring every derived feed's membership up to date; the feeds whose membership or whose
     members changed (to be rendered again)."""
+    members = Memberships(store)
+    members.forget_except({f.name for f in config.feeds})  # all of them, when none is left
     if not config.feeds:
         return set()
-    members = Memberships(store)
     languages = {r.name: r.language or config.language for r in config.sources}
     dirty: set[str] = set()
-    members.forget_except({f.name for f in config.feeds})
     rules = [Rule(feed, languages) for feed in config.feeds]
     full = [r for r in rules if everything or members.fingerprint(r.feed.name) != r.fingerprint()]
     if full:  # one streamed scan of the archive for every feed whose rules changed

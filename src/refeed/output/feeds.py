@@ -244,7 +244,10 @@ KINDS: tuple[FeedKind, ...] = (
         total=lambda builder, name: builder.store.member_count(name),
         carries_source=True,
         owns=lambda config, name: any(f.name == name for f in config.feeds),
-        members=lambda name: ("e.url IN (SELECT url FROM members WHERE feed = ?)", (name,)),
+        members=lambda name: (  # probed per entry: an IN list would read every member
+            "EXISTS (SELECT 1 FROM members m WHERE m.feed = ? AND m.url = e.url)",
+            (name,),
+        ),
     ),
     FeedKind(
         name="source",

