@@ -27,6 +27,7 @@ from refeed.output.feeds import source_meta
 from refeed.output.model import Feed, FeedMeta, Item
 from refeed.output.variants import (
     ConvertedContents,
+    _convert_all,
     convert_html,
     converter,
     make_variant,
@@ -503,3 +504,13 @@ def test_converted_contents_are_remembered_within_a_character_budget() -> None:
     huge = "<p>" + "发展" * 20_000 + "</p>"
     assert cache.converted(huge, "s2tw", POLICY) == convert_html(huge, S2TW, POLICY)
     assert cache.held <= cache.budget  # too large to keep: converted, not kept
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="中国人民发展家着系后里面干台湾\ue000 a<&\n", max_size=12),
+                max_size=8))  # fmt: skip
+def test_property_texts_converted_together_convert_as_each_alone(texts: list[str]) -> None:
+    """An article's texts go to OpenCC in one call: exactly what converting each alone gives
+    (a phrase never spans two of them), the separator in a text included."""
+    for convert in (S2TW, T2S):
+        assert _convert_all(texts, convert) == [convert(text) for text in texts]
