@@ -5,7 +5,10 @@ Every test builds real seed folders with the pipeline and reads the files a subs
 
 from __future__ import annotations
 
+import pickle
 import sqlite3
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from refeed.config import Archives, Config, DerivedFeed, WebSubSettings
 from refeed.state.store import open_store
 
 from .conftest import build
-from .corpus import make_corpus
+from .corpus import make_corpus, seed_text
 from .outputcheck import problems_of
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -267,3 +270,55 @@ def test_a_variant_has_the_archive_of_its_original_converted(
     assert problems_of(page) == []
     build(seeds, out, capped)  # the variant is switched off: its archive goes too
     assert not (out / "archive" / "all.zh-hant").exists()
+
+
+def test_a_build_whose_variant_gains_nothing_new_loads_no_opencc(
+    tmp_path: Path, capped: Config
+) -> None:
+    """A derived feed is rendered again when any of its sources changes (its items name their
+    source feed, whose time moved), and its variant with it; what the variant converted
+    before is kept in the state, so a new process converts only what is new, and OpenCC's
+    dictionaries stay unloaded when that is nothing. The files are those a build converting
+    everything writes; the kept conversions stay a window's worth."""
+    derived = china_us(include_title=(r"文章 \d*[05]$",), variants=("zh-Hant",))
+    config = replace(capped, feeds=(derived,))
+    seeds, out = tmp_path / "seeds", tmp_path / "feeds"
+    make_corpus(seeds, 12)
+    build(seeds, out, config)
+    (seeds / "new.txt").write_text(seed_text(13), encoding="utf-8")  # not a china-us member
+    (tmp_path / "config.pickle").write_bytes(pickle.dumps(config))  # as workers get it
+    code = (
+        "import pickle, sys\nfrom pathlib import Path\nfrom refeed.state.store import open_store\n"
+        "from refeed.pipeline import run_pass\nfrom tests.conftest import NOW\n"
+        f"config = pickle.loads(Path({str(tmp_path / 'config.pickle')!r}).read_bytes())\n"
+        f"store = open_store(Path({str(tmp_path / 'feeds.state' / 'refeed.sqlite')!r}))\n"
+        f"report = run_pass(Path({str(seeds)!r}), Path({str(out)!r}), config, store, NOW)\n"
+        "assert report.new == 1 and 'china-us.zh-hant.atom' in report.written, report\n"
+        "print('opencc' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False, cwd=Path(__file__).parents[1])  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+    reference = tmp_path / "reference"
+    build(seeds, reference, config, full=True)
+    for path in sorted(out.rglob("*.zh-hant*")) + sorted((out / "archive").rglob("*")):
+        if path.is_file():
+            assert path.read_bytes() == (reference / path.relative_to(out)).read_bytes(), path
+    for i in range(20, 120, 5):  # 20 more members, a pass each: what is kept does not grow
+        (seeds / f"more-{i}.txt").write_text(seed_text(i), encoding="utf-8")
+        build(seeds, out, config)
+    build(seeds, tmp_path / "fresh", config, full=True)  # converts the window, keeps that
+    kept, fresh = (kept_conversions(tmp_path / f"{n}.state" / "refeed.sqlite")
+                   for n in ("feeds", "fresh"))  # fmt: skip
+    assert set(kept) == set(fresh) == {"china-us"}
+    # what the window needs, and the texts of one archive page that left it, no more
+    assert fresh["china-us"] <= kept["china-us"] <= fresh["china-us"] + 3 * PAGE, (kept, fresh)
+
+
+def kept_conversions(db_path: Path) -> dict[str, int]:
+    db = sqlite3.connect(db_path)
+    try:
+        return dict(db.execute("SELECT feed, COUNT(*) FROM conversions GROUP BY feed"))
+    finally:
+        db.close()

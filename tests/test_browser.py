@@ -155,3 +155,40 @@ def first_pixel(png: Path) -> tuple[int, int, int]:
     assert height > 0
     row = zlib.decompressobj().decompress(idat, 8)
     return row[1], row[2], row[3]
+
+
+# Shapes where html5lib 1.1, the reference of tests/test_html5.py's property, builds another
+# tree than Chromium; Chromium decides. A link opened inside an SVG/MathML integration point
+# while a link is open: Chromium (like lexbor) nests it there, so its paragraph is part of the
+# drawing, which refeed drops and a browser does not show; html5lib closes the drawing first.
+LINK_IN_DRAWING = [
+    "<p>P0 a</p><a href=/x><p>P1 a</p><svg><desc><a href=/x><p>P2 a</p>",
+    "<a href=/x><p>P0 a</p><math><mtext><a href=/x><p>P1 a</p></a></mtext></math><p>P2 a</p>",
+]
+
+
+@pytest.mark.parametrize("body", LINK_IN_DRAWING)
+def test_what_chromium_builds_of_a_link_in_a_drawing_is_what_is_published(
+    body: str, tmp_path: Path
+) -> None:
+    from lxml import html as lxml_html
+
+    from .test_html5 import publish, published_text
+
+    page = tmp_path / "body.html"
+    page.write_text(f"<!DOCTYPE html><meta charset=utf-8><body>{body}", encoding="utf-8")
+    built = Browser(BROWSER or "", tmp_path / "profile").dom(page.as_uri())
+    tree = lxml_html.document_fromstring(built)
+    for drawing in list(tree.iter("svg", "math")):  # dropped with what they hold, tail kept
+        parent, before = drawing.getparent(), drawing.getprevious()
+        if parent is None:
+            continue
+        if before is not None:
+            before.tail = (before.tail or "") + (drawing.tail or "")
+        else:
+            parent.text = (parent.text or "") + (drawing.tail or "")
+        parent.remove(drawing)
+    shown = tree.find("body")
+    assert shown is not None
+    shows = "".join(str(text) for text in shown.itertext())
+    assert published_text(publish(body)) == "".join(shows.split())

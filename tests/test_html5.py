@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element
 
 import html5lib
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from refeed.errors import SeedError
@@ -114,7 +114,9 @@ def test_twenty_megabytes_after_an_unclosed_svg() -> None:
 # predates three rules of today's standard that lexbor, html5ever and browsers follow, so the
 # property stays clear of them: an end tag inside <template>, HTML inside <select>, and </p>
 # inside <svg>/<math> (it now ends the drawing). Hence no </p>, <template> or <select> here,
-# and no drawing opened inside a paragraph, whose own </p> would be that case.
+# and no drawing opened inside a paragraph, whose own </p> would be that case. A fourth
+# divergence is left out by `assume` below: a link opened in a drawing's <desc> or <mtext>
+# while one is open (test_browser.py checks those shapes against Chromium itself).
 BREAKING = [
     "</form>", "<embed src=x>", "<object>", "</body>", "</html>", "<html>", "<body>", "<form>",
     "</div>", "<div>", "<b>", "</b>", "<i>", "</i>", "<a href=/x>", "</a>", "<table>",
@@ -124,6 +126,7 @@ BREAKING = [
     "<button>", "<textarea>", "<xmp>", "<title>", "<option>", "</svg>", "</math>", "<mi>",
 ]  # fmt: skip
 FOREIGN = ["<svg>", "<svg onload=alert(1)>", "<math>", "<svg><desc>", "<math><mtext>"]
+LINK_IN_DRAWING = re.compile(r"<a href=/x>.*(?:<svg><desc>|<math><mtext>).*<a href=/x>", re.S)
 WORD = st.text(alphabet="abcdefgh", min_size=1, max_size=6)
 PARAGRAPH = st.lists(WORD, min_size=1, max_size=5).map(" ".join)
 
@@ -143,6 +146,7 @@ def broken_article(draw: st.DrawFn) -> str:
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(broken_article())
 def test_every_paragraph_html5lib_shows_is_published(body: str) -> None:
+    assume(LINK_IN_DRAWING.search(body) is None)
     expected = browser_text(body)
     try:
         html = publish(body)

@@ -493,16 +493,18 @@ def test_converted_contents_are_remembered_within_a_character_budget() -> None:
     cache = ConvertedContents(budget_chars=10_000)
     contents = [f"<p>{i} 这是一篇关于国家发展的文章。{'发展' * (50 * i)}</p>" for i in range(40)]
     for content in contents:
-        assert cache.converted(content, "s2tw", POLICY) == convert_html(content, S2TW, POLICY)
+        assert cache.converted("html", content, "s2tw", POLICY) == convert_html(
+            content, S2TW, POLICY
+        )
         assert cache.held <= cache.budget
     assert cache.held == sum(len(v) for v in cache._items.values())
     newest = contents[-2]
-    kept = cache.converted(newest, "s2tw", POLICY)
-    assert cache.converted(newest, "s2tw", POLICY) is kept  # found, not converted again
+    kept = cache.converted("html", newest, "s2tw", POLICY)
+    assert cache.converted("html", newest, "s2tw", POLICY) is kept  # found, not converted again
     other = POLICY.with_overrides(deny_tags=["p"])
-    assert cache.converted(newest, "s2tw", other) == convert_html(newest, S2TW, other)
+    assert cache.converted("html", newest, "s2tw", other) == convert_html(newest, S2TW, other)
     huge = "<p>" + "发展" * 20_000 + "</p>"
-    assert cache.converted(huge, "s2tw", POLICY) == convert_html(huge, S2TW, POLICY)
+    assert cache.converted("html", huge, "s2tw", POLICY) == convert_html(huge, S2TW, POLICY)
     assert cache.held <= cache.budget  # too large to keep: converted, not kept
 
 

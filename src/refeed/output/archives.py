@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from refeed.config import Config
@@ -29,6 +30,9 @@ from refeed.output.model import Feed, History, Item
 from refeed.output.publish import remove_if_exists, write_if_changed
 from refeed.state.history import ArchiveIndex, Membership
 from refeed.state.store import Store, from_us
+
+if TYPE_CHECKING:
+    from refeed.output.variants import Remembered
 
 ARCHIVE_FOLDER = "archive"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -129,10 +133,11 @@ class ArchiveWriter:
         carries_source: bool,
         written: list[str],
         variants: Sequence[Feed] = (),
+        kept: Remembered | None = None,
     ) -> Feed | None:
         """Write the archive pages that changed, and those of the feed's script `variants`
-        (their subscription documents, whose names and URLs the pages follow); `feed` with
-        its place in the history."""
+        (their subscription documents, whose names and URLs the pages follow, converted with
+        what the state `kept`); `feed` with its place in the history."""
         if feed is None:
             self.index.drop_feed(name)
             self._remove_pages(name)
@@ -148,7 +153,8 @@ class ArchiveWriter:
             )  # fmt: skip
             self._write(doc, page, written)
             for variant in variants:
-                self._write(self._variant_page(doc, variant, page, count), page, written)
+                page_doc = self._variant_page(doc, variant, page, count, kept)
+                self._write(page_doc, page, written)
         self.page_counts[name] = count
         return replace(
             feed, history=subscription_history(self.base_url, feed, count, self.suffixes)
@@ -164,13 +170,16 @@ class ArchiveWriter:
         """A variant no longer published loses its archive pages."""
         self._remove_pages(name)
 
-    def _variant_page(self, doc: Feed, variant: Feed, page: int, count: int) -> Feed:
-        from refeed.output.variants import make_variant  # deferred: OpenCC's dictionaries
+    def _variant_page(
+        self, doc: Feed, variant: Feed, page: int, count: int, kept: Remembered | None
+    ) -> Feed:
+        from refeed.output.variants import make_variant  # deferred: converting is its business
 
         tag = variant.meta.language or ""
         converted = make_variant(
-            doc, tag, policy=self.policy, urls_for=lambda _name: dict(variant.meta.urls)
-        )
+            doc, tag, policy=self.policy, urls_for=lambda _name: dict(variant.meta.urls),
+            remembered=kept,  # what the window kept: an entry that just left it is there
+        )  # fmt: skip
         return as_page(converted, page, count, self.base_url, self.suffixes)
 
     def _write(self, doc: Feed, page: int, written: list[str]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from refeed.config import Config
 from refeed.output.archives import ArchiveWriter
@@ -26,6 +27,9 @@ from refeed.output.formats import FEED_FORMATS, FEED_PAGE, SITE_DOCUMENTS, Forma
 from refeed.output.model import Feed, Site
 from refeed.output.publish import remove_if_exists, write_if_changed
 from refeed.state.store import Store
+
+if TYPE_CHECKING:
+    from refeed.state.conversions import Conversions
 
 
 @dataclass
@@ -52,18 +56,22 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     )
     built: dict[str, tuple[Feed, ...]] = {}  # each rendered feed's versions, for the site
     for name in names:
-        versions = _versions(builder.feed(name), config)
+        kept = _kept(store, config, name)
+        versions = _versions(builder.feed(name), config, kept)
         every_version = {name, *_variant_names(config, name)} | _owned_variants(owned, name)
         if archives is not None:
             kind = kind_of(config, name)
             original = archives.publish(
                 versions[0] if versions else None, name, builder.windows.get(name, []),
                 kind.members(name), kind.carries_source, result.written, versions[1:],
+                kept.reading() if kept is not None else None,
             )  # fmt: skip
             variants = [replace(v, history=archives.variant_history(name, v)) for v in versions[1:]]
             versions = (original, *variants) if original is not None else ()
             for gone in every_version - {name} - {v.meta.name for v in variants}:
                 archives.drop_variant(gone)
+        if kept is not None:
+            kept.save()  # after the archive pages, which read what the window left
         built[name] = versions
         published = {v.meta.name: v for v in versions}
         for version in sorted(every_version):
@@ -91,18 +99,38 @@ def _write(
             result.deleted.append(path.name)
 
 
-def _versions(feed: Feed | None, config: Config) -> tuple[Feed, ...]:
-    """`feed` and its script variants, linked to each other (nothing: no feed)."""
+def _versions(feed: Feed | None, config: Config, kept: Conversions | None) -> tuple[Feed, ...]:
+    """`feed` and its script variants, linked to each other (nothing: no feed), with the
+    conversions the state `kept` for it."""
     if feed is None:
         return ()
     tags = variants_of(config, feed.meta.name)
     if not tags:
         return (feed,)
-    from refeed.output.variants import make_variants  # deferred: loads OpenCC's dictionaries
+    from refeed.output.variants import make_variants  # deferred: converting is its business
 
     return make_variants(
-        feed, tags, policy=config.policy, urls_for=lambda name: feed_urls(config, name)
-    )
+        feed, tags, policy=config.policy, urls_for=lambda name: feed_urls(config, name),
+        remembered=kept,
+    )  # fmt: skip
+
+
+def _kept(store: Store, config: Config, name: str) -> Conversions | None:
+    """The conversions the state keeps for feed `name`, if it has variants."""
+    from refeed.state.conversions import Conversions, forget
+
+    if not variants_of(config, name):
+        forget(store, name)
+        return None
+    return Conversions(store, name)
+
+
+def _unchanged_versions(builder: FeedBuilder, config: Config, name: str) -> tuple[Feed, ...]:
+    kept = _kept(builder.store, config, name)
+    versions = _versions(builder.feed(name), config, kept)
+    if kept is not None:
+        kept.save()
+    return versions
 
 
 def _owned_variants(owned: set[str], name: str) -> set[str]:
@@ -125,7 +153,7 @@ def _site(
     feeds = [
         v
         for name in names
-        for v in (built[name] if name in built else _versions(builder.feed(name), config))
+        for v in (built[name] if name in built else _unchanged_versions(builder, config, name))
     ]
     order = {"combined": 0, "source": 1, "derived": 2}
     feeds.sort(key=lambda f: (order.get(f.meta.kind, 3), f.meta.name))

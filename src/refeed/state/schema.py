@@ -146,6 +146,15 @@ SCAN_SCHEMA = "".join(
     f" BEGIN DELETE FROM meta WHERE key = '{SCAN_KEY}'; END;\n"
     for event in ("INSERT", "UPDATE", "DELETE")
 )
+# Script conversions of variant feeds' windows (state/conversions.py), per original feed.
+CONVERSIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversions (
+    feed TEXT NOT NULL,
+    key BLOB NOT NULL,      -- output.variants.conversion_key: kind, OpenCC config, original
+    value TEXT NOT NULL,
+    PRIMARY KEY (feed, key)
+);
+"""
 # The archive index (state/history.py): which archive page of each feed holds which entry.
 HISTORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS archived (

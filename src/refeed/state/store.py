@@ -33,6 +33,7 @@ from pathlib import Path
 from refeed.models import CleanArticle, Media, Rejection, SeedFile, StoredEntry
 from refeed.state.schema import (
     CHANGED_SCHEMA,
+    CONVERSIONS_SCHEMA,
     HISTORY_SCHEMA,
     MEMBER_COUNTS_FROM_MEMBERS,
     MEMBERS_SCHEMA,
@@ -536,7 +537,9 @@ class Store:
     def reset(self) -> None:
         """Forget everything ingested (a full rebuild); which feeds exist is remembered, and
         every merge is reported again."""
-        for table in ("seeds", "articles", "entries", "merge_notices", "merge_review"):
+        # conversions too: they were sanitized by the policy a reset may have changed
+        for table in ("seeds", "articles", "entries", "merge_notices", "merge_review",
+                      "conversions"):  # fmt: skip
             self.db.execute(f"DELETE FROM {table}")
         self._stats = None  # not kept in step through a rebuild: it would hold every file
         self.mark_dirty([ALL_SOURCES])
@@ -622,7 +625,12 @@ def _open_current(path: Path) -> Store:
                 "SELECT 1 FROM sqlite_master WHERE name = 'member_counts'"
             ).fetchone()
             db.executescript(
-                PINGS_SCHEMA + CHANGED_SCHEMA + MEMBERS_SCHEMA + HISTORY_SCHEMA + SCAN_SCHEMA
+                PINGS_SCHEMA
+                + CHANGED_SCHEMA
+                + MEMBERS_SCHEMA
+                + HISTORY_SCHEMA
+                + SCAN_SCHEMA
+                + CONVERSIONS_SCHEMA
             )
             if counted is None:  # a state from before the counts: count once
                 db.execute(MEMBER_COUNTS_FROM_MEMBERS)
