@@ -69,36 +69,47 @@ class ArchiveIndex:
         where, params = members
         old_last = self._last_seq(feed)
         in_window = {e.article.url for e in window}
-        rendered = self.db.execute("SELECT url FROM windows WHERE feed = ?", (feed,))
-        previous = {r[0] for r in rendered}
-        if everything:
-            scope = f"SELECT e.url, e.updated_us, e.entry_id FROM entries e WHERE {where}"
-            rows = self.db.execute(scope, params).fetchall()
+        if everything:  # in SQL: a full build's feed has 50,000 entries to order
+            self._set_window(feed, in_window)  # first: what is archived is all the rest
+            seq = (
+                old_last
+                + self.db.execute(
+                    "INSERT INTO archived (feed, seq, url) SELECT ?, ? + ROW_NUMBER() OVER"
+                    " (ORDER BY e.updated_us, e.entry_id, e.url), e.url FROM entries e"
+                    f" WHERE {where}"
+                    " AND NOT EXISTS (SELECT 1 FROM windows w WHERE w.feed = ? AND w.url = e.url)"
+                    " AND NOT EXISTS (SELECT 1 FROM archived x WHERE x.feed = ? AND x.url = e.url)",
+                    (feed, old_last, *params, feed, feed),
+                ).rowcount
+            )
         else:
+            rendered = self.db.execute("SELECT url FROM windows WHERE feed = ?", (feed,))
+            previous = {r[0] for r in rendered}
             rows = self._rows_among(previous - in_window, members)
             rows += self.db.execute(  # CROSS JOIN: driven by `changed`, never by the feed
                 "SELECT e.url, e.updated_us, e.entry_id FROM changed c CROSS JOIN entries e"
                 f" ON e.url = c.url WHERE {where}",
                 params,
             ).fetchall()
-        archived = self._archived_among({url for url, _, _ in rows}, feed)
-        outside = in_window | archived
-        fresh = sorted({(upd, eid, url) for url, upd, eid in rows if url not in outside})
+            archived = self._archived_among({url for url, _, _ in rows}, feed)
+            outside = in_window | archived
+            fresh = sorted({(upd, eid, url) for url, upd, eid in rows if url not in outside})
+            seq = old_last
+            for _, _, url in fresh:
+                seq += 1
+                self.db.execute("INSERT INTO archived VALUES (?, ?, ?)", (feed, seq, url))
+            self._set_window(feed, in_window)
         touched: set[int] = set()
-        seq = old_last
-        for _, _, url in fresh:
-            seq += 1
-            self.db.execute("INSERT INTO archived VALUES (?, ?, ?)", (feed, seq, url))
         if seq != old_last:
             self.db.execute("INSERT OR REPLACE INTO archive_heads VALUES (?, ?)", (feed, seq))
             touched.update(range(self.page_of(old_last + 1), self.page_count(feed) + 1))
         touched.update(self._forget_gone(feed, members, everything))
-        self.db.execute("DELETE FROM windows WHERE feed = ?", (feed,))
-        self.db.executemany(
-            "INSERT INTO windows VALUES (?, ?)", ((feed, url) for url in sorted(in_window))
-        )
         pages = self.page_count(feed)  # a page that just filled gains its next-archive link:
         return ArchiveChange(tuple(sorted(p for p in touched if p <= pages)), pages)
+
+    def _set_window(self, feed: str, urls: set[str]) -> None:
+        self.db.execute("DELETE FROM windows WHERE feed = ?", (feed,))
+        self.db.executemany("INSERT INTO windows VALUES (?, ?)", ((feed, u) for u in sorted(urls)))
 
     def page_entries(self, feed: str, page: int) -> list[StoredEntry]:
         """The entries on archive page `page`, last archived first."""
