@@ -322,3 +322,24 @@ def kept_conversions(db_path: Path) -> dict[str, int]:
         return dict(db.execute("SELECT feed, COUNT(*) FROM conversions GROUP BY feed"))
     finally:
         db.close()
+
+
+def test_a_full_rebuild_or_a_new_render_config_keeps_every_variant(
+    tmp_path: Path, config: Config
+) -> None:
+    """Both mark every feed the state wrote as dirty, variants included; a variant is still
+    rendered with its original, never as a feed of its own (which has no entries, and whose
+    files would go until the next such pass brought them back)."""
+    seeds, out = tmp_path / "seeds", tmp_path / "feeds"
+    make_corpus(seeds, 12)
+    derived = china_us(include_title=(r"文章 \d*[05]$",), variants=("zh-Hant",))
+    config = replace(config, feeds=(derived,))
+    build(seeds, out, config)
+    first = {p.name: p.read_bytes() for p in out.glob("*.zh-hant.*")}
+    assert len(first) == 4
+    for step in ({"full": True}, {"full": True}, {}):
+        report = build(seeds, out, config, **step)
+        assert report.deleted == []
+        assert {p.name: p.read_bytes() for p in out.glob("*.zh-hant.*")} == first
+    build(seeds, out, replace(config, max_entries=config.max_entries + 1))  # re-render all
+    assert sorted(p.name for p in out.glob("*.zh-hant.*")) == sorted(first)

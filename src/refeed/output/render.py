@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from refeed.config import Config
+from refeed.config import SCRIPT_VARIANTS, Config
 from refeed.output.archives import ArchiveWriter
 from refeed.output.derived import update_memberships
 from refeed.output.feeds import (
@@ -43,7 +43,8 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     """Render and publish every feed the dirty sources touch; the caller clears `dirty`."""
     result = Published()
     rules_changed = update_memberships(store, config, store.everything_dirty())
-    names = sorted(set(dirty_feeds(config, store.dirty_sources())) | rules_changed)
+    dirty = set(dirty_feeds(config, store.dirty_sources())) | rules_changed
+    names = sorted(n for n in dirty if not _variant_of_one_of(n, dirty))
     if not names:
         result.counts = feed_counts(store, config)
         return result
@@ -131,6 +132,14 @@ def _unchanged_versions(builder: FeedBuilder, config: Config, name: str) -> tupl
     if kept is not None:
         kept.save()
     return versions
+
+
+def _variant_of_one_of(name: str, names: set[str]) -> bool:
+    """Whether `name` is a script variant of one of `names`: it is rendered with its original
+    (a full rebuild marks every feed the state wrote, variants included, as dirty; taken as a
+    feed of its own, a variant has no entries, and its files would be deleted)."""
+    original, _, tag = name.rpartition(".")
+    return original in names and tag in {t.lower() for t in SCRIPT_VARIANTS}
 
 
 def _owned_variants(owned: set[str], name: str) -> set[str]:
