@@ -337,8 +337,8 @@ def test_a_full_rebuild_or_a_new_render_config_keeps_every_variant(
     build(seeds, out, config)
     first = {p.name: p.read_bytes() for p in out.glob("*.zh-hant.*")}
     assert len(first) == 4
-    for step in ({"full": True}, {"full": True}, {}):
-        report = build(seeds, out, config, **step)
+    for full in (True, True, False):
+        report = build(seeds, out, config, full=full)
         assert report.deleted == []
         assert {p.name: p.read_bytes() for p in out.glob("*.zh-hant.*")} == first
     build(seeds, out, replace(config, max_entries=config.max_entries + 1))  # re-render all
