@@ -155,7 +155,9 @@ def stat_named(
 
 def find_seed_files(folder: Path) -> list[SeedFile]:
     """Every seed file in `folder`, sorted by name."""
-    return [SeedFile(folder, *found) for found in sorted(scan_changes(folder, {})[1])]
+    scan = scan_folder(folder)
+    found = sorted(zip(scan.names, scan.stats, strict=True))
+    return [SeedFile(folder, name, *stat) for name, stat in found]
 
 
 def read_seed(seed: SeedFile, max_bytes: int) -> bytes:

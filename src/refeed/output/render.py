@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from refeed.config import SCRIPT_VARIANTS, Config
+from refeed.config import Config
 from refeed.output.archives import ArchiveWriter
 from refeed.output.derived import update_memberships
 from refeed.output.feeds import (
@@ -42,7 +42,8 @@ class Published:
 def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     """Render and publish every feed the dirty sources touch; the caller clears `dirty`."""
     result = Published()
-    rules_changed = update_memberships(store, config, store.everything_dirty())
+    everything = store.everything_dirty()
+    rules_changed = update_memberships(store, config, everything)
     dirty = set(dirty_feeds(config, store.dirty_sources())) | rules_changed
     names = sorted(n for n in dirty if not _variant_of_one_of(n, dirty))
     if not names:
@@ -57,7 +58,7 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
     )
     built: dict[str, tuple[Feed, ...]] = {}  # each rendered feed's versions, for the site
     for name in names:
-        kept = _kept(store, config, name)
+        kept = _kept(store, config, name, everything)
         versions = _versions(builder.feed(name), config, kept)
         every_version = {name, *_variant_names(config, name)} | _owned_variants(owned, name)
         if archives is not None:
@@ -116,18 +117,21 @@ def _versions(feed: Feed | None, config: Config, kept: Conversions | None) -> tu
     )  # fmt: skip
 
 
-def _kept(store: Store, config: Config, name: str) -> Conversions | None:
-    """The conversions the state keeps for feed `name`, if it has variants."""
+def _kept(store: Store, config: Config, name: str, everything: bool) -> Conversions | None:
+    """The conversions the state keeps for feed `name`, if it has variants. Those of a feed
+    whose variants were switched off go when everything is rendered again (switching them
+    off changes the render fingerprint), not on every pass."""
     from refeed.state.conversions import Conversions, forget
 
     if not variants_of(config, name):
-        forget(store, name)
+        if everything:
+            forget(store, name)
         return None
     return Conversions(store, name)
 
 
 def _unchanged_versions(builder: FeedBuilder, config: Config, name: str) -> tuple[Feed, ...]:
-    kept = _kept(builder.store, config, name)
+    kept = _kept(builder.store, config, name, everything=False)
     versions = _versions(builder.feed(name), config, kept)
     if kept is not None:
         kept.save()
@@ -138,8 +142,11 @@ def _variant_of_one_of(name: str, names: set[str]) -> bool:
     """Whether `name` is a script variant of one of `names`: it is rendered with its original
     (a full rebuild marks every feed the state wrote, variants included, as dirty; taken as a
     feed of its own, a variant has no entries, and its files would be deleted)."""
-    original, _, tag = name.rpartition(".")
-    return original in names and tag in {t.lower() for t in SCRIPT_VARIANTS}
+    from refeed.output.variants import VARIANTS  # the one place variant names are made
+
+    return any(
+        name.endswith(v.suffix) and name[: -len(v.suffix)] in names for v in VARIANTS.values()
+    )
 
 
 def _owned_variants(owned: set[str], name: str) -> set[str]:
