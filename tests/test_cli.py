@@ -304,3 +304,16 @@ def test_a_build_with_nothing_new_imports_no_output_layer_or_http_client(tmp_pat
         .split("; 22 files written")[0]
         + "; 0 files written"
     )
+
+
+def test_status_names_the_newest_entry_of_a_derived_feed_too(tmp_path: Path) -> None:
+    """The bundled config's derived feed, as a new user's `refeed status` shows it."""
+    args = ["--seeds", str(ROOT / "seeds"), "--out", str(tmp_path / "feeds"),
+            "--config", str(ROOT / "config" / "refeed.toml"),
+            "--state", str(tmp_path / "state.sqlite")]  # fmt: skip
+    assert run("build", *args).exit_code == 0
+    status = json.loads(run("status", "--json", *args[4:]).stdout)  # --config, --state
+    feeds = {feed["name"]: feed for feed in status["feeds"]}
+    assert feeds["china-us.atom"]["entries"] == 3
+    assert feeds["china-us.atom"]["newest"] is not None
+    assert feeds["china-us.atom"]["newest"] <= feeds["all.atom"]["newest"]

@@ -230,6 +230,10 @@ def _status(store: Store, config: Config) -> dict[str, Any]:
     newest = {s.source + suffix: s.newest.isoformat() for s in store.source_stats()}
     if newest:
         newest[COMBINED_NAME + suffix] = max(newest.values())
+    for derived in config.feeds:  # the top of a derived feed's window
+        top = store.member_entries(derived.name, 1)
+        if top:
+            newest[derived.name + suffix] = top[0].updated.isoformat()
     combined_last = sorted(counts, key=lambda name: name == COMBINED_NAME + suffix)
     feeds: list[dict[str, Any]] = [
         {"name": name, "entries": counts[name], "newest": newest.get(name)}
