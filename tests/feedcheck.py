@@ -43,6 +43,9 @@ def feed_problems(path: Path) -> list[str]:
     for el in root.iter(f"{A}updated", f"{A}published"):
         if not RFC3339_UTC.match(el.text or ""):
             problems.append(f"date {el.text!r} is not RFC 3339 UTC")
+    updated = [e.findtext(f"{A}updated") for e in root.iter(f"{A}entry")]
+    if len(updated) != len(set(updated)):  # the W3C validator's DuplicateUpdated warning
+        problems.append("entries share an atom:updated value")
     urls = [el.get("href", "") for el in root.iter(f"{A}link")]
     urls += [el.text or "" for el in root.iter(f"{A}id", f"{A}icon")]
     for content in root.iter(f"{A}content"):

@@ -13,7 +13,7 @@ from threading import Event
 import feedparser
 import pytest
 
-from refeed.config import Config
+from refeed.config import Archives, Config, DerivedFeed
 from refeed.ingest import worker as ingest
 from refeed.ingest.seeds import scan_folder
 from refeed.pipeline import PassReport, run_pass
@@ -21,7 +21,7 @@ from refeed.state.schema import SCHEMA_VERSION
 from refeed.state.store import Merge, Store, Tallies, open_store, to_us
 
 from .conftest import INVALID_SEEDS, NOW, TEST_CONFIG, VALID_SEEDS, build
-from .corpus import make_corpus, seed_text
+from .corpus import BASE_MS, make_corpus, seed_text
 from .feedcheck import feed_problems
 
 
@@ -525,3 +525,57 @@ def test_a_merge_committed_before_a_crash_is_reported_by_the_next_pass(
     url = "https://www.rfi.fr/cn/%E4%BA%9A%E6%B4%B2/20231114-same-article"
     assert report.merged == [Merge(url, ("a.txt", "b.txt"), "b.txt")]
     site.check_state()
+
+
+def _same_instant_history(site: Site, history: int) -> None:
+    """Adds and deletes, in a random order, of files that share three instants (across
+    sources, some in the derived feed), a pass after each few."""
+    rng = random.Random(history)
+    pool = []
+    for i in range(14):
+        text = seed_text(i, title=f"同刻 {i}" if i % 3 else None)
+        stamp = f"<!--{BASE_MS + (i % 3) * 1000}-->"
+        pool.append((f"{i:02d}.txt", text.replace(f"<!--{BASE_MS + i * 60_000}-->", stamp)))
+    present: list[str] = []
+    for _step in range(10):
+        for _ in range(rng.randint(1, 3)):
+            missing = [p for p in pool if p[0] not in present]
+            if present and (not missing or rng.random() < 0.35):
+                (site.seeds / present.pop(rng.randrange(len(present)))).unlink()
+            else:
+                name, text = rng.choice(missing)
+                (site.seeds / name).write_text(text, encoding="utf-8")
+                present.append(name)
+        site.run()
+        site.check_state()
+
+
+@pytest.mark.parametrize("history", range(3))
+def test_entries_published_in_the_same_millisecond_keep_distinct_updated_times(
+    history: int, tmp_path: Path, config: Config
+) -> None:
+    """Seeds often share a timestamp (a site that gives seconds, a batch import). Each entry's
+    atom:updated is still its own (the W3C validator warns on a repeat), the same in every
+    document and whatever the order the files came in: when a file joins or leaves a group
+    that shares an instant, the others' documents are written again."""
+    derived = DerivedFeed(name="china-us", title="中美关系", include_title=("同刻",),
+                          variants=("zh-Hant",))  # fmt: skip
+    plain = replace(config, max_entries=5, feeds=(derived,), archives=Archives(enabled=False))
+    site = Site(tmp_path / "plain", plain)
+    _same_instant_history(site, history)
+    build(site.seeds, tmp_path / "reference", plain, full=True)
+    files = {p.name: p.read_bytes() for p in site.out.iterdir()}
+    assert files == {p.name: p.read_bytes() for p in (tmp_path / "reference").iterdir()}
+
+    # archive pages keep the order entries came in, and a full page is final, so they are
+    # not a full build's; each still gives every entry its own updated time
+    archived = Site(tmp_path / "archived", replace(plain, archives=Archives(page_size=3)))
+    _same_instant_history(archived, history)
+    atoms = [*site.out.rglob("*.atom"), *archived.out.rglob("*.atom")]
+    assert len([p for p in atoms if "archive" in p.parts]) >= 2
+    assert {str(p): feed_problems(p) for p in atoms} == {str(p): [] for p in atoms}
+    updated: dict[str, str] = {}
+    for path in site.out.glob("*.atom"):
+        for entry in feedparser.parse(path).entries:
+            assert updated.setdefault(entry.id, entry.updated) == entry.updated, path
+    assert len(updated) > 3  # more entries than the three instants: some shared one

@@ -245,8 +245,10 @@ class Store:
         """
         published = to_us(article.published)
         updated_us = to_us(updated)
-        if article.modified is not None and to_us(article.modified) <= mtime_ns // 1000:
-            updated_us = max(updated_us, to_us(article.modified))
+        if article.modified is not None:  # to the millisecond, as every stored instant is
+            modified_us = to_us(article.modified) // 1000 * 1000
+            if modified_us <= mtime_ns // 1000:
+                updated_us = max(updated_us, modified_us)
         if keep_published:
             row = self.db.execute(
                 "SELECT published_us FROM articles WHERE path = ?", (path,)
@@ -325,6 +327,22 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)", (url, *new))
         self.mark_dirty({s for s in (old and old[0], new and new[0]) if s})
         self.db.execute("INSERT OR IGNORE INTO changed VALUES (?)", (url,))
+        if old is None or new is None or (old[1], old[4]) != (new[1], new[4]):
+            self._mark_ties({(r[4], r[1]) for r in (old, new) if r is not None})
+
+    def _mark_ties(self, left: set[tuple[int, str]]) -> None:
+        """An entry joined or left the instants in `left` (updated µs, its id): the entries
+        there with a larger id show another updated time now (`_TIES_BEFORE`)."""
+        for instant, entry_id in left:
+            ties = self.db.execute(
+                "SELECT url, source FROM entries WHERE updated_us = ? AND entry_id > ?",
+                (instant, entry_id),
+            ).fetchall()
+            if ties:
+                self.mark_dirty({source for _, source in ties})
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO changed VALUES (?)", ((u,) for u, _ in ties)
+                )
 
     # -- merges --------------------------------------------------------------------------
 
@@ -565,6 +583,17 @@ def _media_from_json(text: str) -> tuple[Media | None, tuple[Media, ...]]:
     return image, tuple(Media(**m) for m in data["enclosures"])
 
 
+# An entry's updated time as feeds show it: the stored instant plus one microsecond for each
+# entry at the same instant with a smaller id. Seeds often share a timestamp (a site that gives
+# seconds, a batch import), and entries that share atom:updated draw a W3C validator warning;
+# stored instants are whole milliseconds (seed times, file times in seconds), so the offset
+# keeps the instant to the millisecond, keeps the order feeds list entries in (updated, then
+# id), and is the same in every document. `_merge` marks the entries whose offset moves.
+_TIES_BEFORE = (
+    "(SELECT COUNT(*) FROM entries t WHERE t.updated_us = e.updated_us AND t.entry_id < e.entry_id)"
+)
+
+
 def entry_rows(db: sqlite3.Connection, clause: str, args: tuple[object, ...]) -> list[StoredEntry]:
     """Stored entries joined with their winning article; `clause` follows the FROM (joins,
     WHERE, ORDER BY on `entries e`)."""
@@ -576,8 +605,9 @@ def iter_entry_rows(
 ) -> Iterator[StoredEntry]:
     """`entry_rows`, one at a time: for scans of the whole archive in flat memory."""
     rows = db.execute(
-        f"""SELECT e.source, e.published_us, e.updated_us, a.path, a.entry_id, a.url, a.title,
-                   a.author, a.summary, a.content_html, a.categories, a.published_us, a.media
+        f"""SELECT e.source, e.published_us, e.updated_us + {_TIES_BEFORE}, a.path, a.entry_id,
+                   a.url, a.title, a.author, a.summary, a.content_html, a.categories,
+                   a.published_us, a.media
             FROM entries e JOIN articles a ON a.path = e.path {clause}""",
         args,
     )
