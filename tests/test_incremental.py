@@ -579,3 +579,27 @@ def test_entries_published_in_the_same_millisecond_keep_distinct_updated_times(
         for entry in feedparser.parse(path).entries:
             assert updated.setdefault(entry.id, entry.updated) == entry.updated, path
     assert len(updated) > 3  # more entries than the three instants: some shared one
+
+
+def test_ties_a_pass_left_unmarked_are_marked_by_the_next(
+    tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instants a pass recorded but did not mark (it died after a commit) are the next
+    pass's, even a pass with nothing new: the other source's feed is written again."""
+    texts = [
+        seed_text(i).replace(f"<!--{BASE_MS + i * 60_000}-->", f"<!--{BASE_MS}-->") for i in (0, 1)
+    ]  # fmt: skip  (rfi-cn and nytimes-cn, one instant)
+    stale = []
+    for first in (0, 1):  # in one order the later file has the smaller id: the other moves
+        site = Site(tmp_path / f"site{first}", config)
+        (site.seeds / "a.txt").write_text(texts[first], encoding="utf-8")
+        site.run()
+        with monkeypatch.context() as patch:
+            patch.setattr(Store, "mark_ties", lambda self: None)
+            (site.seeds / "b.txt").write_text(texts[1 - first], encoding="utf-8")
+            site.run()
+        reference = full_build_of(site.seeds, tmp_path / f"ref{first}", config)
+        stale.append(site.feeds() != reference)
+        assert site.run().new == 0
+        assert site.feeds() == reference
+    assert sorted(stale) == [False, True]

@@ -119,6 +119,7 @@ def run_pass(
             report.removed += 1
         report.stopped = _ingest(jobs, config, store, now, report, progress, stop)
         report.merged = store.take_new_merges()  # recorded as reported in the same commit
+        store.mark_ties()
         if scan is not None:
             seeds = [job.seed for job in jobs] + [seed for _, seed in renames]
             store.record_scan(scan.signature, scan.files, seeds)

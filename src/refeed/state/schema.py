@@ -117,6 +117,10 @@ CREATE INDEX IF NOT EXISTS pings_due ON pings(next_at_us) WHERE failed = 0;
 # archive index (state/history.py) look at, so that a pass costs what changed. Created if
 # missing, like the pings, so that states written before it are kept.
 CHANGED_SCHEMA = "CREATE TABLE IF NOT EXISTS changed (url TEXT PRIMARY KEY);"
+# Instants (updated µs) that an entry joined or left while others were there: those others show
+# another updated time now (store._TIES_BEFORE), and Store.mark_ties marks them changed once
+# per pass, in O(entries there), however many files of one batch share the instant.
+TIES_SCHEMA = "CREATE TABLE IF NOT EXISTS tied_instants (updated_us INTEGER PRIMARY KEY);"
 # Derived feeds' members (state/members.py, decided by output/derived.py).
 MEMBERS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (feed TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (feed, url));

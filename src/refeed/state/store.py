@@ -42,6 +42,7 @@ from refeed.state.schema import (
     SCAN_SCHEMA,
     SCHEMA,
     SCHEMA_VERSION,
+    TIES_SCHEMA,
 )
 
 ALL_SOURCES = "*"  # in `dirty`: every feed must be re-rendered
@@ -328,21 +329,26 @@ class Store:
         self.mark_dirty({s for s in (old and old[0], new and new[0]) if s})
         self.db.execute("INSERT OR IGNORE INTO changed VALUES (?)", (url,))
         if old is None or new is None or (old[1], old[4]) != (new[1], new[4]):
-            self._mark_ties({(r[4], r[1]) for r in (old, new) if r is not None})
+            for instant in {r[4] for r in (old, new) if r is not None}:
+                shared = self.db.execute(
+                    "SELECT 1 FROM entries WHERE updated_us = ? AND url != ? LIMIT 1",
+                    (instant, url),
+                ).fetchone()
+                if shared:
+                    self.db.execute("INSERT OR IGNORE INTO tied_instants VALUES (?)", (instant,))
 
-    def _mark_ties(self, left: set[tuple[int, str]]) -> None:
-        """An entry joined or left the instants in `left` (updated µs, its id): the entries
-        there with a larger id show another updated time now (`_TIES_BEFORE`)."""
-        for instant, entry_id in left:
-            ties = self.db.execute(
-                "SELECT url, source FROM entries WHERE updated_us = ? AND entry_id > ?",
-                (instant, entry_id),
-            ).fetchall()
-            if ties:
-                self.mark_dirty({source for _, source in ties})
-                self.db.executemany(
-                    "INSERT OR IGNORE INTO changed VALUES (?)", ((u,) for u, _ in ties)
-                )
+    def mark_ties(self) -> None:
+        """Mark changed (and their sources dirty) the entries at each instant another entry
+        joined or left since the last call: they show another updated time (`_TIES_BEFORE`).
+        Once per pass, before its last commit; what a pass that died left is the next one's."""
+        rows = self.db.execute(
+            "SELECT e.url, e.source FROM tied_instants t CROSS JOIN entries e"
+            " ON e.updated_us = t.updated_us"
+        ).fetchall()
+        if rows:
+            self.mark_dirty({source for _, source in rows})
+            self.db.executemany("INSERT OR IGNORE INTO changed VALUES (?)", ((u,) for u, _ in rows))
+        self.db.execute("DELETE FROM tied_instants")
 
     # -- merges --------------------------------------------------------------------------
 
@@ -588,7 +594,7 @@ def _media_from_json(text: str) -> tuple[Media | None, tuple[Media, ...]]:
 # seconds, a batch import), and entries that share atom:updated draw a W3C validator warning;
 # stored instants are whole milliseconds (seed times, file times in seconds), so the offset
 # keeps the instant to the millisecond, keeps the order feeds list entries in (updated, then
-# id), and is the same in every document. `_merge` marks the entries whose offset moves.
+# id), and is the same in every document. `mark_ties` marks the entries whose offset moved.
 _TIES_BEFORE = (
     "(SELECT COUNT(*) FROM entries t WHERE t.updated_us = e.updated_us AND t.entry_id < e.entry_id)"
 )
@@ -661,6 +667,7 @@ def _open_current(path: Path) -> Store:
                 + HISTORY_SCHEMA
                 + SCAN_SCHEMA
                 + CONVERSIONS_SCHEMA
+                + TIES_SCHEMA
             )
             if counted is None:  # a state from before the counts: count once
                 db.execute(MEMBER_COUNTS_FROM_MEMBERS)
