@@ -39,7 +39,8 @@ CREATE TABLE entries (
     entry_id TEXT NOT NULL,
     path TEXT NOT NULL,        -- the winning article
     published_us INTEGER NOT NULL,
-    updated_us INTEGER NOT NULL
+    updated_us INTEGER NOT NULL,
+    tie INTEGER NOT NULL DEFAULT 0  -- entries at this updated_us with a smaller id (TIES_SCHEMA)
 );
 CREATE INDEX entries_newest ON entries(updated_us DESC, entry_id DESC);
 CREATE INDEX entries_source_newest ON entries(source, updated_us DESC, entry_id DESC);
@@ -117,10 +118,16 @@ CREATE INDEX IF NOT EXISTS pings_due ON pings(next_at_us) WHERE failed = 0;
 # archive index (state/history.py) look at, so that a pass costs what changed. Created if
 # missing, like the pings, so that states written before it are kept.
 CHANGED_SCHEMA = "CREATE TABLE IF NOT EXISTS changed (url TEXT PRIMARY KEY);"
-# Instants (updated µs) that an entry joined or left while others were there: those others show
-# another updated time now (store._TIES_BEFORE), and Store.mark_ties marks them changed once
-# per pass, in O(entries there), however many files of one batch share the instant.
+# Instants (updated µs) that an entry was written at, or left, while others were there: their
+# `entries.tie` may be stale. Store.mark_ties numbers the entries there again once per pass
+# and marks changed those whose number moved, in O(entries there).
 TIES_SCHEMA = "CREATE TABLE IF NOT EXISTS tied_instants (updated_us INTEGER PRIMARY KEY);"
+# A state from before `entries.tie`: the column, and every shared instant to number.
+TIES_FROM_ENTRIES = """
+ALTER TABLE entries ADD COLUMN tie INTEGER NOT NULL DEFAULT 0;
+INSERT OR IGNORE INTO tied_instants
+    SELECT updated_us FROM entries GROUP BY updated_us HAVING COUNT(*) > 1;
+"""
 # Derived feeds' members (state/members.py, decided by output/derived.py).
 MEMBERS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (feed TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (feed, url));

@@ -42,6 +42,7 @@ from refeed.state.schema import (
     SCAN_SCHEMA,
     SCHEMA,
     SCHEMA_VERSION,
+    TIES_FROM_ENTRIES,
     TIES_SCHEMA,
 )
 
@@ -325,29 +326,37 @@ class Store:
         if new is None:
             self.db.execute("DELETE FROM entries WHERE url = ?", (url,))
         else:
-            self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)", (url, *new))
+            self.db.execute(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, 0)", (url, *new)
+            )
         self.mark_dirty({s for s in (old and old[0], new and new[0]) if s})
         self.db.execute("INSERT OR IGNORE INTO changed VALUES (?)", (url,))
-        if old is None or new is None or (old[1], old[4]) != (new[1], new[4]):
-            for instant in {r[4] for r in (old, new) if r is not None}:
-                shared = self.db.execute(
-                    "SELECT 1 FROM entries WHERE updated_us = ? AND url != ? LIMIT 1",
-                    (instant, url),
-                ).fetchone()
-                if shared:
-                    self.db.execute("INSERT OR IGNORE INTO tied_instants VALUES (?)", (instant,))
+        for instant in {r[4] for r in (old, new) if r is not None}:
+            shared = self.db.execute(
+                "SELECT 1 FROM entries WHERE updated_us = ? AND url != ? LIMIT 1", (instant, url)
+            ).fetchone()
+            if shared:  # the entries there may be numbered differently now: see mark_ties
+                self.db.execute("INSERT OR IGNORE INTO tied_instants VALUES (?)", (instant,))
 
     def mark_ties(self) -> None:
-        """Mark changed (and their sources dirty) the entries at each instant another entry
-        joined or left since the last call: they show another updated time (`_TIES_BEFORE`).
-        Once per pass, before its last commit; what a pass that died left is the next one's."""
-        rows = self.db.execute(
-            "SELECT e.url, e.source FROM tied_instants t CROSS JOIN entries e"
-            " ON e.updated_us = t.updated_us"
-        ).fetchall()
-        if rows:
-            self.mark_dirty({source for _, source in rows})
-            self.db.executemany("INSERT OR IGNORE INTO changed VALUES (?)", ((u,) for u, _ in rows))
+        """Number again the entries at each instant recorded since the last call (`tie`: the
+        entries there with a smaller id), and mark changed, their sources dirty, those whose
+        number moved: they show another updated time. Once per pass, before its last commit;
+        what a pass that died left is the next one's."""
+        moved: list[tuple[int, str]] = []
+        sources: set[str] = set()
+        for (instant,) in self.db.execute("SELECT updated_us FROM tied_instants").fetchall():
+            rows = self.db.execute(
+                "SELECT url, source, tie FROM entries WHERE updated_us = ? ORDER BY entry_id",
+                (instant,),
+            )
+            for rank, (url, source, tie) in enumerate(rows.fetchall()):
+                if tie != rank:
+                    moved.append((rank, url))
+                    sources.add(source)
+        self.db.executemany("UPDATE entries SET tie = ? WHERE url = ?", moved)
+        self.db.executemany("INSERT OR IGNORE INTO changed VALUES (?)", ((u,) for _, u in moved))
+        self.mark_dirty(sources)
         self.db.execute("DELETE FROM tied_instants")
 
     # -- merges --------------------------------------------------------------------------
@@ -590,14 +599,12 @@ def _media_from_json(text: str) -> tuple[Media | None, tuple[Media, ...]]:
 
 
 # An entry's updated time as feeds show it: the stored instant plus one microsecond for each
-# entry at the same instant with a smaller id. Seeds often share a timestamp (a site that gives
-# seconds, a batch import), and entries that share atom:updated draw a W3C validator warning;
-# stored instants are whole milliseconds (seed times, file times in seconds), so the offset
-# keeps the instant to the millisecond, keeps the order feeds list entries in (updated, then
-# id), and is the same in every document. `mark_ties` marks the entries whose offset moved.
-_TIES_BEFORE = (
-    "(SELECT COUNT(*) FROM entries t WHERE t.updated_us = e.updated_us AND t.entry_id < e.entry_id)"
-)
+# entry at the same instant with a smaller id (`entries.tie`, kept by `Store.mark_ties`).
+# Seeds often share a timestamp (a site that gives seconds, a batch import), and entries that
+# share atom:updated draw a W3C validator warning; stored instants are whole milliseconds
+# (seed times, file times in seconds), so the time is still right to the millisecond, the
+# order feeds list entries in (updated, then id) is kept, and every document shows the same.
+_SHOWN_UPDATED = "e.updated_us + e.tie"
 
 
 def entry_rows(db: sqlite3.Connection, clause: str, args: tuple[object, ...]) -> list[StoredEntry]:
@@ -611,7 +618,7 @@ def iter_entry_rows(
 ) -> Iterator[StoredEntry]:
     """`entry_rows`, one at a time: for scans of the whole archive in flat memory."""
     rows = db.execute(
-        f"""SELECT e.source, e.published_us, e.updated_us + {_TIES_BEFORE}, a.path, a.entry_id,
+        f"""SELECT e.source, e.published_us, {_SHOWN_UPDATED}, a.path, a.entry_id,
                    a.url, a.title, a.author, a.summary, a.content_html, a.categories,
                    a.published_us, a.media
             FROM entries e JOIN articles a ON a.path = e.path {clause}""",
@@ -671,6 +678,9 @@ def _open_current(path: Path) -> Store:
             )
             if counted is None:  # a state from before the counts: count once
                 db.execute(MEMBER_COUNTS_FROM_MEMBERS)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(entries)")}
+            if "tie" not in columns:  # a state from before the numbering of shared instants
+                db.executescript(TIES_FROM_ENTRIES)
     except sqlite3.DatabaseError:
         db.close()
         raise
