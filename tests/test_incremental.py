@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sqlite3
@@ -13,6 +14,7 @@ from threading import Event
 import feedparser
 import pytest
 
+from refeed import libraries
 from refeed.config import Archives, Config, DerivedFeed
 from refeed.ingest import worker as ingest
 from refeed.ingest.seeds import scan_folder
@@ -457,7 +459,8 @@ def _seed_rows(site: Site) -> list[tuple[object, ...]]:
 
 def test_a_pass_with_nothing_new_imports_no_html_library(site: Site) -> None:
     """A one-shot build that finds nothing to do must not pay for bs4, bleach or feedgen, nor
-    for what only writing a feed (tempfile) or a test's fault point (signal) needs."""
+    for what only writing a feed (tempfile) or a test's fault point (signal) needs, nor for
+    reading the libraries' versions when no package was installed."""
     import subprocess
     import sys
 
@@ -471,7 +474,7 @@ def test_a_pass_with_nothing_new_imports_no_html_library(site: Site) -> None:
         f"run_pass(Path({str(site.seeds)!r}), Path({str(site.out)!r}), "
         f"load_config(Path({str(TEST_CONFIG)!r})), store, datetime.now(UTC))\n"
         "print(sorted(m for m in ('bs4', 'bleach', 'feedgen', 'multiprocessing.pool', "
-        "'tempfile', 'signal') if m in sys.modules))\n"
+        "'tempfile', 'signal', 'importlib.metadata') if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -622,3 +625,76 @@ def test_a_state_from_before_tie_numbers_is_numbered_once(site: Site, tmp_path: 
     assert db.execute("SELECT COUNT(*) FROM tied_instants").fetchone() == (0,)
     db.close()
     assert site.feeds() == full_build_of(site.seeds, tmp_path, site.config)
+
+
+def _installed(monkeypatch: pytest.MonkeyPatch, stamp: str, **changed: str) -> None:
+    """As if packages had been installed (the folders moved) with `changed` versions."""
+    found = libraries.versions() | {k.replace("_", "-"): v for k, v in changed.items()}
+    monkeypatch.setattr(libraries, "install_stamp", lambda: stamp)
+    monkeypatch.setattr(libraries, "versions", lambda: found)
+
+
+@pytest.mark.parametrize("library", ["nh3", "bleach", "beautifulsoup4", "selectolax",
+                                     "python_dateutil"])  # fmt: skip
+def test_a_new_version_of_the_html_stack_cleans_the_archive_again(
+    library: str, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sanitizer release may close a hole: what it would not let through must not go on
+    being served from the archive."""
+    make_corpus(site.seeds, 4)
+    site.run()
+    _installed(monkeypatch, "after the upgrade", **{library: "99.0"})
+    assert site.run().new == 4  # every file cleaned again
+    monkeypatch.setattr(libraries, "versions", lambda: pytest.fail("versions read again"))
+    assert site.run().new == 0  # once: the versions are recorded with the folders' stamp
+
+
+def test_other_library_versions_re_render_and_opencc_forgets_its_conversions(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_corpus(site.seeds, 4)
+    site.run()
+
+    def kept() -> bool:
+        """Whether the stored conversion put here before is still there (it is put back)."""
+        store = open_store(site.db)
+        try:
+            found = store.db.execute("SELECT 1 FROM conversions WHERE feed = 'x'").fetchone()
+            store.db.execute("INSERT OR IGNORE INTO conversions VALUES ('x', x'00', 'kept')")
+            store.db.commit()
+            return found is not None
+        finally:
+            store.close()
+
+    kept()
+    _installed(monkeypatch, "stamp 1", lxml="99.0")
+    assert site.run().new == 0  # a renderer's version: rendered again, not cleaned again
+    assert kept()  # the conversions stay
+    _installed(monkeypatch, "stamp 2", opencc="99.0")
+    assert site.run().new == 0
+    assert not kept()  # made by another OpenCC: forgotten
+    _installed(monkeypatch, "stamp 3", opencc="99.0", nh3="98.0")
+    assert site.run().new == 4
+
+
+def test_the_install_stamp_moves_with_the_folders_packages_are_installed_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site_packages = tmp_path / "site-packages"
+    (site_packages / "fakepkg").mkdir(parents=True)
+    (site_packages / "fakepkg" / "__init__.py").write_text("", encoding="utf-8")
+    (site_packages / "fakemod.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site_packages))
+    monkeypatch.setattr(libraries, "INGEST", {"fakepkg": "fakepkg"})
+    monkeypatch.setattr(libraries, "RENDER", {"fakemod": "fakemod"})
+    stamp, versions = libraries.install_stamp.__wrapped__, libraries.versions.__wrapped__
+    before = stamp()  # (not once per process, as a pass reads them)
+    assert list(json.loads(before)) == [str(site_packages)]
+    assert stamp() == before
+    info = site_packages / "fakepkg-2.0.dist-info"  # an upgrade, a second later
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fakepkg\nVersion: 2.0\n")
+    later = site_packages.stat().st_mtime_ns + 1_000_000_000
+    os.utime(site_packages, ns=(later, later))
+    assert stamp() != before
+    assert versions() == {"fakemod": "absent", "fakepkg": "2.0"}

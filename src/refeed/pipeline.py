@@ -23,7 +23,7 @@ from pathlib import Path
 from threading import Event
 from typing import Any
 
-from refeed import __version__, faults
+from refeed import __version__, faults, libraries
 from refeed.config import Config
 from refeed.ingest.seeds import compare, scan_folder, stat_named
 from refeed.ingest.worker import Job, Outcome, hash_file, ingest_all
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 500  # ingested files per transaction in a long pass
 LAST_PASS = "last_pass"  # meta key: the facts of the last pass, as JSON (`PassReport.facts`)
+LIBRARIES = "libraries"  # meta key: {"stamp": libraries.install_stamp(), "versions": {...}}
 PUBLISHED = "published"  # meta key: entries in each feed file as last published, as JSON
 Progress = Callable[[int, int], None]
 
@@ -157,9 +158,11 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
     """Re-ingest everything when what cleaning depends on changed (True), re-render when
     only the looks did."""
     routing = [rule.routing() for rule in config.sources]
+    found = _library_versions(store)
     ingest = _fingerprint(__version__, config.policy, routing, config.max_seed_bytes,
-                          config.max_future)  # fmt: skip
-    render = _fingerprint(__version__, config, str(out_dir.resolve()))
+                          config.max_future, [found.get(d) for d in libraries.INGEST])  # fmt: skip
+    render = _fingerprint(__version__, config, str(out_dir.resolve()),
+                          [found.get(d) for d in libraries.RENDER])  # fmt: skip
     reset = full or store.get_meta("ingest") != ingest
     with store.transaction():
         if reset:
@@ -168,7 +171,23 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
         if store.get_meta("render") != render:
             store.mark_dirty([ALL_SOURCES])
             store.set_meta("render", render)
+        if store.get_meta("converter") != found.get("opencc"):  # kept conversions are its
+            store.forget_conversions()
+            store.set_meta("converter", found.get("opencc", ""))
     return reset
+
+
+def _library_versions(store: Store) -> dict[str, str]:
+    """The libraries' versions as the state last read them, read again (and recorded) only
+    when a folder they are installed in moved."""
+    stamp = libraries.install_stamp()
+    known = json.loads(store.get_meta(LIBRARIES) or "{}")
+    if known.get("stamp") == stamp:
+        return dict(known["versions"])
+    found = libraries.versions()
+    with store.transaction():
+        store.set_meta(LIBRARIES, json.dumps({"stamp": stamp, "versions": found}))
+    return found
 
 
 def _fingerprint(*parts: object) -> str:

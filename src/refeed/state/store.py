@@ -567,6 +567,10 @@ class Store:
             return []
         return [_ping(row) for row in rows]
 
+    def forget_conversions(self) -> None:
+        """Script conversions made by another OpenCC (its dictionaries are the output)."""
+        self.db.execute("DELETE FROM conversions")
+
     def reset(self) -> None:
         """Forget everything ingested (a full rebuild); which feeds exist is remembered, and
         every merge is reported again."""

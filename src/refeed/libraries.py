@@ -1,0 +1,58 @@
+"""The libraries whose output refeed stores or publishes, and their installed versions.
+
+A sanitizer release may close a hole, and articles stored before it would go on being served
+as the old version let them through. So the versions of the HTML stack are part of the ingest
+fingerprint (an upgrade cleans the archive again, once), and those of the renderers and of
+OpenCC part of the render fingerprint (pipeline._check_fingerprints).
+
+Reading versions imports importlib.metadata (~50 ms), too much for a pass with nothing to do.
+Installing, upgrading or removing a package adds or removes entries in the folder it is
+installed in, which moves that folder's mtime: a pass stats those folders (`install_stamp`)
+and reads the versions only when one moved. Both are read once per process: a daemon runs
+the libraries it imported when it started, and a package installed since is for the process
+that replaces it to record (recording it earlier would mark the archive cleaned by a version
+that never cleaned it).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+
+# distribution name -> the module it installs
+INGEST = {
+    "nh3": "nh3",
+    "bleach": "bleach",
+    "beautifulsoup4": "bs4",
+    "selectolax": "selectolax",
+    "python-dateutil": "dateutil",
+}
+RENDER = {"feedgen": "feedgen", "lxml": "lxml", "jinja2": "jinja2", "opencc": "opencc"}
+
+
+@cache
+def install_stamp() -> str:
+    """The mtimes of the folders the libraries are installed in (found without importing)."""
+    folders: set[Path] = set()
+    for module in (*INGEST.values(), *RENDER.values()):
+        spec = find_spec(module)
+        if spec is not None and spec.origin is not None:
+            where = Path(spec.origin).parent  # .../site-packages/nh3, or the module's folder
+            folders.add(where.parent if spec.submodule_search_locations else where)
+    return json.dumps({str(f): f.stat().st_mtime_ns for f in sorted(folders)})
+
+
+@cache
+def versions() -> dict[str, str]:
+    """Every library's installed version ("absent" for one that is not installed)."""
+    from importlib import metadata  # deferred: ~50 ms, paid only when a folder moved
+
+    found = {}
+    for dist in sorted((*INGEST, *RENDER)):
+        try:
+            found[dist] = metadata.version(dist) or "unknown"  # None: metadata without one
+        except metadata.PackageNotFoundError:
+            found[dist] = "absent"
+    return found
