@@ -266,6 +266,33 @@ def test_parallel_full_build_equals_serial(
         assert twin.read_bytes() == path.read_bytes(), path
 
 
+def test_where_files_are_and_how_the_daemon_runs_render_nothing_again(site: Site) -> None:
+    """The same feeds from another working folder, config path or schedule: a cron job with
+    another cwd must not cost a render of every feed (a minute at 50,000 files)."""
+    make_corpus(site.seeds, 4)
+    site.run()
+
+    def fingerprint() -> str | None:
+        store = open_store(site.db)
+        try:
+            return store.get_meta("render")
+        finally:
+            store.close()
+
+    before = fingerprint()
+    site.config = replace(
+        site.config,
+        path="../elsewhere/refeed.toml",
+        paths=replace(site.config.paths, seeds=Path("../seeds"), state=Path("x.sqlite")),
+        run=replace(site.config.run, port=9999, interval_seconds=5),
+    )
+    site.run()
+    assert fingerprint() == before
+    site.config = replace(site.config, max_entries=3)
+    site.run()
+    assert fingerprint() != before
+
+
 def test_config_change_rerenders_and_policy_change_reingests(site: Site) -> None:
     make_corpus(site.seeds, 4)
     site.run()

@@ -17,14 +17,14 @@ import json
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from threading import Event
 from typing import Any
 
 from refeed import __version__, faults, libraries
-from refeed.config import Config
+from refeed.config import Config, Paths, RunSettings
 from refeed.ingest.seeds import compare, scan_folder, stat_named
 from refeed.ingest.worker import Job, Outcome, hash_file, ingest_all
 from refeed.models import Rejection, SeedFile
@@ -161,7 +161,8 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
     found = _library_versions(store)
     ingest = _fingerprint(__version__, config.policy, routing, config.max_seed_bytes,
                           config.max_future, [found.get(d) for d in libraries.INGEST])  # fmt: skip
-    render = _fingerprint(__version__, config, str(out_dir.resolve()),
+    looks = replace(config, path="", paths=Paths(), run=RunSettings())  # what bytes depend on
+    render = _fingerprint(__version__, looks, str(out_dir.resolve()),
                           [found.get(d) for d in libraries.RENDER])  # fmt: skip
     reset = full or store.get_meta("ingest") != ingest
     with store.transaction():
