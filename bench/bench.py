@@ -137,21 +137,20 @@ def engines(seeds: Path, work: Path, baseline: Path | None) -> dict[str, object]
         for jobs in (1, 2):
             runs[f"{engine}_{jobs}"] = full_build(seeds, work / f"site-{engine}-{jobs}", jobs,
                                                   config)  # fmt: skip
+    if baseline is not None:  # the verdict against it swung 0.82x-1.07x in single runs
+        ours: list[dict[str, float]] = [runs["bleach_1"]]
+        theirs: list[dict[str, float]] = []
+        for _ in range(BASELINE_ROUNDS):
+            theirs.append(baseline_build(seeds, work, baseline))
+            if len(ours) < BASELINE_ROUNDS:
+                bleach = engine_config(work, "bleach")
+                ours.append(full_build(seeds, work / "site-bleach-1", 1, bleach))
+        runs["bleach_1"], runs["baseline_bleach_1"] = _median_run(ours), _median_run(theirs)
     # what the zh-Hant variant costs in memory: OpenCC's dictionaries, loaded by the render
     text = engine_config(work, "nh3").read_text(encoding="utf-8")
     plain = work / "refeed-no-variants.toml"
     plain.write_text(text.replace('variants = ["zh-Hant"]', "variants = []"), encoding="utf-8")
     runs["nh3_2_no_variants"] = full_build(seeds, work / "site-no-variants", 2, plain)
-    if baseline is not None:
-        site = work / "site-baseline"
-        shutil.rmtree(site, ignore_errors=True)
-        site.mkdir(parents=True)
-        cmd = build_cmd(seeds, site, "--full", "--jobs", "1")
-        cmd = [sys.executable, "-m", "refeed", *cmd[1:]]
-        cmd[cmd.index("--config") + 1] = str(baseline / "config" / "refeed.toml")  # its own
-        seconds, rss, cpu = timed(cmd, site, {**os.environ, "PYTHONPATH": str(baseline / "src")})
-        runs["baseline_bleach_1"] = {"seconds": seconds, "cpu_seconds": cpu,
-                                     "peak_rss_mib": rss / 1024}  # fmt: skip
     base = runs["bleach_1"]
     ratios = {key: base["seconds"] / run["seconds"] for key, run in runs.items()}
     cpu_ratios = {key: base["cpu_seconds"] / run["cpu_seconds"] for key, run in runs.items()}
@@ -161,6 +160,27 @@ def engines(seeds: Path, work: Path, baseline: Path | None) -> dict[str, object]
             "speed_vs_bleach_1": ratios, "cpu_speed_vs_bleach_1": cpu_ratios,
             "render_everything_cpu_s": render,
             "ingest_cpu_speed_nh3_1_vs_bleach_1": ingest_ratio}  # fmt: skip
+
+
+BASELINE_ROUNDS = 3  # bleach builds of this tree and of the baseline, alternated
+
+
+def baseline_build(seeds: Path, work: Path, baseline: Path) -> dict[str, float]:
+    """A full single-process build by the `baseline` source tree, with its own config."""
+    site = work / "site-baseline"
+    shutil.rmtree(site, ignore_errors=True)
+    site.mkdir(parents=True)
+    cmd = build_cmd(seeds, site, "--full", "--jobs", "1")
+    cmd = [sys.executable, "-m", "refeed", *cmd[1:]]
+    cmd[cmd.index("--config") + 1] = str(baseline / "config" / "refeed.toml")  # its own
+    seconds, rss, cpu = timed(cmd, site, {**os.environ, "PYTHONPATH": str(baseline / "src")})
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mib": rss / 1024}
+
+
+def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each measurement's median over `runs` (and how many there were)."""
+    out = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    return {**out, "runs": len(runs)}
 
 
 def render_everything(site: Path) -> float:
@@ -530,9 +550,9 @@ def summary(results: dict[str, Any]) -> str:
             rows.append((f"full build 10k, {key.replace('_', ', ')} worker(s), vs bleach, 1",
                          f"{speed[key]:.2f}x wall, {cpu[key]:.2f}x CPU", target))  # fmt: skip
         if "baseline_bleach_1" in speed:
-            rows.append(("bleach, 1 process: this tree vs the baseline tree",
+            rows.append(("bleach build, 1 process: this tree's speed over the baseline's (medians)",
                          f"{1 / speed['baseline_bleach_1']:.2f}x wall, "
-                         f"{1 / cpu['baseline_bleach_1']:.2f}x CPU", "<= 1.0x"))  # fmt: skip
+                         f"{1 / cpu['baseline_bleach_1']:.2f}x CPU", ">= 1.0x"))  # fmt: skip
     for size in ("10k", "50k"):
         shot, daemon = results[f"oneshot_{size}"], results.get(f"one_new_{size}") or {}
         target_idle, target_new = ("<= 0.25 s", "<= 0.35 s") if size == "50k" else ("", "")

@@ -725,3 +725,18 @@ def test_the_install_stamp_moves_with_the_folders_packages_are_installed_in(
     os.utime(site_packages, ns=(later, later))
     assert stamp() != before
     assert versions() == {"fakemod": "absent", "fakepkg": "2.0"}
+
+
+def test_another_python_cleans_the_archive_again(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """urllib.parse and html.parser take part in cleaning, and their fixes come with Python."""
+    from types import SimpleNamespace
+
+    from refeed import pipeline
+
+    make_corpus(site.seeds, 3)
+    site.run()
+    assert site.run().new == 0
+    monkeypatch.setattr(pipeline, "sys", SimpleNamespace(version_info=(3, 99, 1, "final", 0)))
+    assert site.run().new == 3

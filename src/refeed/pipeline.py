@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -159,8 +160,10 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
     only the looks did."""
     routing = [rule.routing() for rule in config.sources]
     found = _library_versions(store)
+    python = list(sys.version_info[:3])  # urllib.parse and html.parser clean URLs and tags too
     ingest = _fingerprint(__version__, config.policy, routing, config.max_seed_bytes,
-                          config.max_future, [found.get(d) for d in libraries.INGEST])  # fmt: skip
+                          config.max_future, [found.get(d) for d in libraries.INGEST],
+                          python)  # fmt: skip
     looks = replace(config, path="", paths=Paths(), run=RunSettings())  # what bytes depend on
     render = _fingerprint(__version__, looks, str(out_dir.resolve()),
                           [found.get(d) for d in libraries.RENDER])  # fmt: skip
