@@ -7,16 +7,18 @@ OpenCC part of the render fingerprint (pipeline._check_fingerprints).
 
 Reading versions imports importlib.metadata (~50 ms), too much for a pass with nothing to do.
 Installing, upgrading or removing a package adds or removes entries in the folder it is
-installed in, which moves that folder's mtime: a pass stats those folders (`install_stamp`)
-and reads the versions only when one moved. Both are read once per process: a daemon runs
-the libraries it imported when it started, and a package installed since is for the process
-that replaces it to record (recording it earlier would mark the archive cleaned by a version
-that never cleaned it).
+installed in (its `<name>-<version>.dist-info` among them), which also moves that folder's
+mtime: a pass lists those folders (`install_stamp`) and reads the versions only when one
+changed (the names catch an upgrade where timestamps are normalized, as in reproducible
+images). Both are read once per process: a daemon runs the libraries it imported when it
+started, and a package installed since is for the process that replaces it to record
+(recording it earlier would mark the archive cleaned by a version that never cleaned it).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -34,14 +36,20 @@ RENDER = {"feedgen": "feedgen", "lxml": "lxml", "jinja2": "jinja2", "opencc": "o
 
 @cache
 def install_stamp() -> str:
-    """The mtimes of the folders the libraries are installed in (found without importing)."""
+    """The mtimes and package metadata names of the folders the libraries are installed in
+    (found without importing them)."""
     folders: set[Path] = set()
     for module in (*INGEST.values(), *RENDER.values()):
         spec = find_spec(module)
         if spec is not None and spec.origin is not None:
             where = Path(spec.origin).parent  # .../site-packages/nh3, or the module's folder
             folders.add(where.parent if spec.submodule_search_locations else where)
-    return json.dumps({str(f): f.stat().st_mtime_ns for f in sorted(folders)})
+    return json.dumps({str(f): [f.stat().st_mtime_ns, _metadata_names(f)] for f in sorted(folders)})
+
+
+def _metadata_names(folder: Path) -> list[str]:
+    with os.scandir(folder) as entries:
+        return sorted(e.name for e in entries if e.name.endswith((".dist-info", ".egg-info")))
 
 
 @cache
