@@ -195,6 +195,7 @@ def test_status_shows_feeds_last_pass_merges_and_rejections(tmp_path: Path) -> N
         r"0 removed, 0 renamed, 1 rejected, 0 pending, 1 merged; 22 files written",
         lines[2],
     )
+    assert re.fullmatch(r"libraries: beautifulsoup4 \S+, bleach \S+, .*nh3 \S+, .*", lines[3])
     assert any(line.split()[:3] == ["rfi-cn.atom", "6", "entries"] for line in lines)
     assert any(line.split()[:3] == ["all.atom", "14", "entries"] for line in lines)
     assert any("newest 2024-04-03T19:45:01+00:00" in line for line in lines)
@@ -209,7 +210,12 @@ def test_status_json_is_one_object_with_stable_keys(tmp_path: Path) -> None:
     status = json.loads(result.stdout)
     assert list(status) == [
         "state", "seed_files", "entries", "rejected", "merges", "feeds", "last_pass", "pings",
+        "libraries",
     ]  # fmt: skip
+    from importlib.metadata import version
+
+    assert status["libraries"]["nh3"] == version("nh3")  # the sanitizer that cleaned them
+    assert set(status["libraries"]) >= {"bleach", "beautifulsoup4", "feedgen", "opencc"}
     assert status["state"] == common[1]
     assert (status["seed_files"], status["entries"]) == (16, 14)
     assert [r["path"] for r in status["rejected"]] == ["no_separator.txt"]

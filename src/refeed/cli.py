@@ -28,6 +28,7 @@ from refeed.pipeline import (
     describe_pass,
     last_pass,
     published_counts,
+    recorded_libraries,
     run_pass,
 )
 from refeed.service.lock import state_lock
@@ -207,6 +208,8 @@ def status_command(as_json: bool, **options: Any) -> None:
     )
     last = status["last_pass"]
     click.echo(f"last pass: {describe_pass(last) if last else 'none'}")
+    libraries = ", ".join(f"{name} {version}" for name, version in status["libraries"].items())
+    click.echo(f"libraries: {libraries or 'none recorded'}")
     for feed in status["feeds"]:
         click.echo(f"  {feed['name']:32} {feed['entries']:5} entries  newest {feed['newest']}")
     for merge in status["merges"]:
@@ -260,6 +263,7 @@ def _status(store: Store, config: Config) -> dict[str, Any]:
             }
             for p in store.pings()
         ],
+        "libraries": recorded_libraries(store),  # what cleaned and rendered what is served
     }
 
 

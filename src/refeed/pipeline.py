@@ -181,6 +181,12 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
     return reset
 
 
+def recorded_libraries(store: Store) -> dict[str, str]:
+    """The library versions the state's passes ran with, as last recorded ({} before any)."""
+    known = json.loads(store.get_meta(LIBRARIES) or "{}")
+    return dict(known.get("versions", {}))
+
+
 def _library_versions(store: Store) -> dict[str, str]:
     """The libraries' versions as the state last read them, read again (and recorded) only
     when a folder they are installed in moved."""
