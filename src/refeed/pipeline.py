@@ -175,25 +175,31 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
         if store.get_meta("render") != render:
             store.mark_dirty([ALL_SOURCES])
             store.set_meta("render", render)
-        if store.get_meta("converter") != found.get("opencc"):  # kept conversions are its
+        converter = found.get("opencc", "absent")
+        if store.get_meta("converter") != converter:  # the kept conversions are its output
             store.forget_conversions()
-            store.set_meta("converter", found.get("opencc", ""))
+            store.set_meta("converter", converter)
     return reset
 
 
 def recorded_libraries(store: Store) -> dict[str, str]:
     """The library versions the state's passes ran with, as last recorded ({} before any)."""
+    return _recorded_libraries(store)[1]
+
+
+def _recorded_libraries(store: Store) -> tuple[str | None, dict[str, str]]:
+    """(install stamp, versions) as last recorded."""
     known = json.loads(store.get_meta(LIBRARIES) or "{}")
-    return dict(known.get("versions", {}))
+    return known.get("stamp"), dict(known.get("versions", {}))
 
 
 def _library_versions(store: Store) -> dict[str, str]:
     """The libraries' versions as the state last read them, read again (and recorded) only
     when a folder they are installed in moved."""
     stamp = libraries.install_stamp()
-    known = json.loads(store.get_meta(LIBRARIES) or "{}")
-    if known.get("stamp") == stamp:
-        return dict(known["versions"])
+    recorded_stamp, recorded = _recorded_libraries(store)
+    if recorded_stamp == stamp:
+        return recorded
     found = libraries.versions()
     with store.transaction():
         store.set_meta(LIBRARIES, json.dumps({"stamp": stamp, "versions": found}))
