@@ -6,6 +6,7 @@ import json
 import os
 import random
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -743,3 +744,43 @@ def test_another_python_cleans_the_archive_again(
     assert site.run().new == 0
     monkeypatch.setattr(pipeline, "sys", SimpleNamespace(version_info=(3, 99, 1, "final", 0)))
     assert site.run().new == 3
+
+
+@pytest.fixture
+def zone_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A TZPATH of this test's own; the zone data read once per process is forgotten
+    before and after (each `cache_clear` in a test stands for a new process)."""
+    import zoneinfo
+
+    zones = tmp_path / "zoneinfo"
+    (zones / "Asia").mkdir(parents=True)
+    monkeypatch.setattr(zoneinfo, "TZPATH", (str(zones),))
+    libraries.zone_data.cache_clear()
+    yield zones
+    libraries.zone_data.cache_clear()
+
+
+def test_new_time_zone_data_cleans_the_archive_again(site: Site, zone_files: Path) -> None:
+    """A tzdata update can move the offset of a source's `timezone`, and with it the times
+    parsed from its pages. The data is read where zoneinfo finds it, once per process."""
+    shanghai = zone_files / "Asia" / "Shanghai"
+    shanghai.write_bytes(b"TZif 2025b")
+    make_corpus(site.seeds, 3)
+    site.run()
+    assert site.run().new == 0
+    shanghai.write_bytes(b"TZif 2026a")
+    assert site.run().new == 0  # not in this process: zoneinfo keeps the zones it loaded
+    libraries.zone_data.cache_clear()  # the next process
+    assert site.run().new == 3
+    libraries.zone_data.cache_clear()
+    assert site.run().new == 0
+    shanghai.unlink()  # zoneinfo would take the tzdata package's now, or find none
+    libraries.zone_data.cache_clear()
+    assert site.run().new == 3
+    site.config = replace(
+        site.config, sources=tuple(replace(s, timezone=None) for s in site.config.sources)
+    )
+    assert site.run().new == 3  # a config that names no zone
+    shanghai.write_bytes(b"TZif 2027a")
+    libraries.zone_data.cache_clear()
+    assert site.run().new == 0  # reads none

@@ -17,6 +17,7 @@ started, and a package installed since is for the process that replaces it to re
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from functools import cache
@@ -63,4 +64,25 @@ def versions() -> dict[str, str]:
             found[dist] = metadata.version(dist) or "unknown"  # None: metadata without one
         except metadata.PackageNotFoundError:
             found[dist] = "absent"
+    return found
+
+
+@cache
+def zone_data(keys: tuple[str, ...]) -> dict[str, str]:
+    """A digest of the TZif file zoneinfo reads for each IANA zone in `keys` (where it would
+    find it: the system's TZPATH first, then the tzdata package), "absent" where it finds
+    none. A tzdata update can move a zone's offsets, and with them the times parsed from
+    pages written in it (`timezone` in a source's rules), so this is in the ingest
+    fingerprint; a few small files, read only for the zones the config names. Once per
+    process, like the versions: zoneinfo keeps the zones it loaded for the process's life."""
+    import zoneinfo  # the config imported it already when it checked the names
+
+    spec = find_spec("tzdata") if keys else None
+    package = Path(spec.origin).parent / "zoneinfo" if spec and spec.origin else None
+    found = {}
+    for key in sorted(set(keys)):
+        candidates = [Path(folder, key) for folder in zoneinfo.TZPATH]
+        candidates += [package / key] if package is not None else []
+        data = next((p.read_bytes() for p in candidates if p.is_file()), None)
+        found[key] = "absent" if data is None else hashlib.blake2b(data, digest_size=16).hexdigest()
     return found
