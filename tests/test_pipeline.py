@@ -303,7 +303,8 @@ def test_site_documents_get_every_feed(
     tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The index and OPML renderers (written elsewhere) are handed every feed, the combined
-    one first, with totals beyond the cap, whenever any feed changed."""
+    one first, with totals beyond the cap, whenever any feed changed; each with its newest
+    item only (what they show: whole windows of every feed were held to the pass's end)."""
     fake = Format("index", ".txt", "text/plain", "tests.test_pipeline:fake_index")
     monkeypatch.setattr(render, "SITE_DOCUMENTS", {"index.txt": fake})
     out = tmp_path / "feeds"
@@ -311,11 +312,11 @@ def test_site_documents_get_every_feed(
     assert "index.txt" in report.written
     assert (out / "index.txt").read_text().splitlines() == [
         "https://feeds.example.org/refeed/ atom,rss,json",
-        "combined all 14 5",
+        "combined all 14 1",
         "source en.example.org 1 1",
-        "source example.com 5 5",
-        "source nytimes-cn 2 2",
-        "source rfi-cn 6 5",
+        "source example.com 5 1",
+        "source nytimes-cn 2 1",
+        "source rfi-cn 6 1",
     ]
 
 

@@ -107,4 +107,5 @@ class Site:
     title: str
     description: str | None
     feeds: tuple[Feed, ...] = field(default=())  # combined feed first, then by name
+    # (the output step gives each feed its newest item only: the documents show no more)
     formats: tuple[str, ...] = ("atom", "rss", "json")  # feed formats enabled, in this order
