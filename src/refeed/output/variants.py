@@ -248,8 +248,11 @@ class ConvertedContents:
         self.held = 0
 
 
-# Two million characters (4-8 MiB): the windows of a few variant feeds of 100 entries.
-CONVERTED = ConvertedContents(budget_chars=2_000_000)
+# Half a million characters (1-2 MiB). Each feed's conversions are kept in the state as well
+# (state/conversions.py), so this spares only converting an article again for its other
+# variant feeds in the same pass (source, combined, derived): the newest articles, converted
+# last. It was four times this, and the largest allocation of a full build after OpenCC.
+CONVERTED = ConvertedContents(budget_chars=500_000)
 
 
 def _renamed_urls(meta: FeedMeta, name: str) -> dict[str, str]:
