@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -323,3 +324,29 @@ def test_status_names_the_newest_entry_of_a_derived_feed_too(tmp_path: Path) -> 
     assert feeds["china-us.atom"]["entries"] == 3
     assert feeds["china-us.atom"]["newest"] is not None
     assert feeds["china-us.atom"]["newest"] <= feeds["all.atom"]["newest"]
+
+
+def test_status_names_the_newest_time_the_feed_shows(tmp_path: Path) -> None:
+    """Seeds at one instant are shown a microsecond apart (the tie-break); status names the
+    time the feed itself says is its newest, not the shared stored one."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    newest = max(seeds.iterdir(), key=lambda p: int(p.read_text(encoding="utf-8")[4:17]))
+    text = newest.read_text(encoding="utf-8")
+    for n in (1, 2):  # the same instant, other articles of the same site
+        other = re.sub(r"\]\((https://[^)]+)\)", rf"](\1-{n})", text, count=1)
+        (seeds / f"zz-{n}.txt").write_text(other, encoding="utf-8")
+    args = ["--config", str(ROOT / "config" / "refeed.toml"),
+            "--state", str(tmp_path / "state.sqlite")]  # fmt: skip
+    assert (
+        run("build", "--seeds", str(seeds), "--out", str(tmp_path / "feeds"), *args).exit_code == 0
+    )
+    status = json.loads(run("status", "--json", *args).stdout)
+    shown = {feed["name"]: feed["newest"] for feed in status["feeds"]}
+    for name, when in shown.items():
+        if when is not None:
+            feed = (tmp_path / "feeds" / name).read_text(encoding="utf-8")
+            updated = re.search(r"<updated>([^<]+)</updated>", feed)
+            assert updated is not None
+            assert datetime.fromisoformat(updated[1]) == datetime.fromisoformat(when), name
+    assert datetime.fromisoformat(shown["all.atom"]).microsecond % 1000 == 2  # third of three

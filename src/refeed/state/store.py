@@ -488,10 +488,11 @@ class Store:
 
     def source_stats(self) -> list[SourceStats]:
         rows = self.db.execute(
-            """SELECT t.source, t.entries, (SELECT e.updated_us FROM entries e
-                                             WHERE e.source = t.source
-                                             ORDER BY e.updated_us DESC LIMIT 1)
-               FROM source_tallies t ORDER BY t.source"""  # the top of the source's index
+            f"""SELECT t.source, t.entries, (SELECT {_SHOWN_UPDATED} FROM entries e
+                                              WHERE e.source = t.source
+                                              ORDER BY e.updated_us DESC, e.entry_id DESC
+                                              LIMIT 1)
+                FROM source_tallies t ORDER BY t.source"""  # the top of the source's index
         )
         return [SourceStats(s, n, from_us(newest)) for s, n, newest in rows]
 
