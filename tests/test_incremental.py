@@ -69,7 +69,7 @@ class Site:
                 count("SELECT COUNT(*) FROM entries"),
             )
             by_source = store.db.execute(
-                "SELECT source, COUNT(*), MAX(updated_us) FROM entries GROUP BY 1 ORDER BY 1"
+                "SELECT source, COUNT(*), MAX(updated_us + tie) FROM entries GROUP BY 1 ORDER BY 1"
             ).fetchall()
             assert [(s.source, s.entries, to_us(s.newest)) for s in store.source_stats()] == [
                 tuple(row) for row in by_source
