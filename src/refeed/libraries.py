@@ -33,6 +33,14 @@ INGEST = {
     "python-dateutil": "dateutil",
 }
 RENDER = {"feedgen": "feedgen", "lxml": "lxml", "jinja2": "jinja2", "opencc": "opencc"}
+ENGINES = {"nh3": "nh3", "bleach": "bleach"}  # sanitizer engine -> its distribution
+
+
+def cleaning(engine: str) -> list[str]:
+    """The distributions that clean an article under sanitizer `engine`: the HTML stack less
+    the engine not in use (an nh3 release must not re-clean an archive bleach cleaned)."""
+    unused = {dist for name, dist in ENGINES.items() if name != engine}
+    return [dist for dist in INGEST if dist not in unused]
 
 
 @cache

@@ -180,7 +180,8 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
     python = list(sys.version_info[:3])  # urllib.parse and html.parser clean URLs and tags too
     zones = libraries.zone_data(tuple(r.timezone for r in config.sources if r.timezone))
     ingest = _fingerprint(__version__, config.policy, routing, config.max_seed_bytes,
-                          config.max_future, [found.get(d) for d in libraries.INGEST],
+                          config.max_future,
+                          [found.get(d) for d in libraries.cleaning(config.policy.engine)],
                           python, zones)  # fmt: skip
     looks = replace(config, path="", paths=Paths(), run=RunSettings())  # what bytes depend on
     render = _fingerprint(__version__, looks, str(out_dir.resolve()),
