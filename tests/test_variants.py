@@ -9,6 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 from refeed.config import NAME_PATTERN, Config
 from refeed.ingest.clean import clean_article
-from refeed.ingest.policy import default_policy
+from refeed.ingest.policy import HtmlPolicy, default_policy
 from refeed.ingest.sanitize import sanitize_html
 from refeed.ingest.seeds import find_seed_files, parse_seed, read_seed
 from refeed.ingest.sources import SourceResolver
@@ -28,6 +29,8 @@ from refeed.output.model import Feed, FeedMeta, Item
 from refeed.output.variants import (
     ConvertedContents,
     _convert_all,
+    _convert_plain,
+    _TextNodes,
     convert_html,
     converter,
     make_variant,
@@ -312,6 +315,56 @@ def test_property_only_text_is_converted(raw: str) -> None:
         assert list(text_nodes(out)) == [S2TW(t) for t in text_nodes(clean)]
         assert sanitize_html(out, POLICY, base=None) == out  # what the sanitizer would output
     assert unsafe_constructs(out, POLICY) == []
+
+
+ENGINES = [POLICY.with_engine(engine) for engine in ("nh3", "bleach")]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(HTML, st.sampled_from(ENGINES))
+def test_property_the_fast_tokenizer_gives_what_the_html_parser_gives(
+    raw: str, policy: HtmlPolicy
+) -> None:
+    """Sanitized HTML is split by one expression (`_convert_plain`); whatever it accepts, it
+    converts exactly as the HTML parser does, and it accepts everything nh3 writes."""
+    clean = sanitize_html(raw, policy, base=None)
+    fast = _convert_plain(clean, S2TW)
+    if policy.engine == "nh3":
+        assert fast is not None
+    if fast is not None:
+        assert fast == _TextNodes.convert(clean, S2TW)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=CHINESE[:6] + "<>/&;#x\"'= !-[]apbrsciptyle\n", max_size=40))
+def test_property_the_fast_tokenizer_declines_what_it_cannot_split(markup: str) -> None:
+    """On any string at all: the fast path converts as the parser does, or declines."""
+    fast = _convert_plain(markup, S2TW)
+    if fast is not None:
+        assert fast == _TextNodes.convert(markup, S2TW)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<p>发<script>发()</script></p>", "<STYLE>发</STYLE>", "<p>发<!--发--></p>",
+     "<p><![CDATA[发]]></p>", '<a href=x title=\'发\'>发</a>', "<p>发 < 发</p>", "<P>发</P>",
+     '<a title="发>发</a>'],
+)  # fmt: skip
+def test_the_fast_tokenizer_leaves_what_no_sanitizer_writes_to_the_parser(markup: str) -> None:
+    assert _convert_plain(markup, S2TW) is None
+    assert convert_html(markup, S2TW, POLICY) == sanitize_html(
+        _TextNodes.convert(markup, S2TW), POLICY, base=None
+    )
+
+
+def test_the_fast_tokenizer_takes_every_bundled_article() -> None:
+    for policy in ENGINES:
+        for seed in find_seed_files(SEEDS):
+            parsed = parse_seed(seed.name, read_seed(seed, 10_000_000), NOW, timedelta(days=1))
+            clean = clean_article(parsed, policy).content_html
+            fast = _convert_plain(clean, S2TW)
+            assert fast is not None, (policy.engine, seed.name)
+            assert fast == _TextNodes.convert(clean, S2TW)
 
 
 def test_pre_blank_first_line_is_what_the_sanitizer_makes_of_it() -> None:
