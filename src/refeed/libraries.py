@@ -24,6 +24,8 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from refeed.ingest.policy import ENGINES
+
 # distribution name -> the module it installs
 INGEST = {
     "nh3": "nh3",
@@ -33,13 +35,13 @@ INGEST = {
     "python-dateutil": "dateutil",
 }
 RENDER = {"feedgen": "feedgen", "lxml": "lxml", "jinja2": "jinja2", "opencc": "opencc"}
-ENGINES = {"nh3": "nh3", "bleach": "bleach"}  # sanitizer engine -> its distribution
 
 
 def cleaning(engine: str) -> list[str]:
     """The distributions that clean an article under sanitizer `engine`: the HTML stack less
-    the engine not in use (an nh3 release must not re-clean an archive bleach cleaned)."""
-    unused = {dist for name, dist in ENGINES.items() if name != engine}
+    the engines not in use (an nh3 release must not re-clean an archive bleach cleaned). An
+    engine is named as its distribution is (policy.ENGINES)."""
+    unused = set(ENGINES) - {engine}
     return [dist for dist in INGEST if dist not in unused]
 
 
