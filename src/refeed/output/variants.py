@@ -186,9 +186,15 @@ def _convert_plain(content_html: str, convert: Convert) -> str | None:
         else:
             out.append(tag)
         at = token.end()
-    for (place, _), converted in zip(texts, _convert_all([t for _, t in texts], convert),
-                                     strict=True):  # fmt: skip
-        out[place] = html.escape(converted, quote=False)
+    return _filled(out, texts, convert)
+
+
+def _filled(out: list[str], texts: list[tuple[int, str]], convert: Convert) -> str:
+    """`out` (markup, with an empty place for each text) with each (place, text) of `texts`
+    converted and escaped again in its place: a text that converts into markup stays text."""
+    converted = _convert_all([text for _, text in texts], convert)
+    for (place, _), text in zip(texts, converted, strict=True):
+        out[place] = html.escape(text, quote=False)
     return "".join(out)
 
 
@@ -334,10 +340,7 @@ class _TextNodes(HTMLParser):
         parser.feed(content_html)
         parser.close()
         parser._flush()
-        out, texts = parser._out, [text for _, text in parser._texts]
-        for (place, _), converted in zip(parser._texts, _convert_all(texts, convert), strict=True):
-            out[place] = html.escape(converted, quote=False)
-        return "".join(out)
+        return _filled(parser._out, parser._texts, convert)
 
     def _flush(self) -> None:
         if self._text:
