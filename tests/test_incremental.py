@@ -8,17 +8,20 @@ import random
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from threading import Event
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from refeed import libraries
 from refeed.config import Archives, Config, DerivedFeed
 from refeed.ingest import worker as ingest
 from refeed.ingest.seeds import scan_folder
+from refeed.models import CleanArticle
 from refeed.pipeline import PassReport, run_pass
 from refeed.state.schema import SCHEMA_VERSION
 from refeed.state.store import Merge, Store, Tallies, open_store, to_us
@@ -26,6 +29,17 @@ from refeed.state.store import Merge, Store, Tallies, open_store, to_us
 from .conftest import INVALID_SEEDS, NOW, TEST_CONFIG, VALID_SEEDS, build
 from .corpus import BASE_MS, make_corpus, seed_text
 from .feedcheck import feed_problems
+
+
+def assert_shown_times_numbered(store: Store) -> None:
+    """In (updated, id) order each entry shows its stored instant, or one microsecond after
+    the entry before it if that is later: every shown time distinct, the order kept."""
+    previous = None
+    rows = store.db.execute("SELECT updated_us, tie FROM entries ORDER BY updated_us, entry_id")
+    for updated, tie in rows:
+        expected = updated if previous is None else max(updated, previous + 1)
+        assert updated + tie == expected
+        previous = expected
 
 
 class Site:
@@ -75,6 +89,7 @@ class Site:
                 tuple(row) for row in by_source
             ]
             assert store.sources() == [row[0] for row in by_source]
+            assert_shown_times_numbered(store)
             assert set(store.merges()) <= set(self.reported)
             scan = scan_folder(self.seeds)
             if store.scan_matches(scan.signature):  # trusted by the next pass: it must be true
@@ -634,6 +649,68 @@ def test_ties_a_pass_left_unmarked_are_marked_by_the_next(
         assert site.run().new == 0
         assert site.feeds() == reference
     assert stale == [True, True]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ops=st.lists(
+        st.tuples(st.integers(0, 11), st.sampled_from([0, 1, 2, 3, 5]), st.booleans()),
+        min_size=1,
+        max_size=40,
+    ),
+    per_pass=st.integers(1, 5),
+)
+def test_shown_times_stay_distinct_when_an_instant_holds_more_entries_than_it_has_room_for(
+    ops: list[tuple[int, int, bool]], per_pass: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A millisecond has room for a thousand distinct microseconds. Instants one microsecond
+    apart stand in for a millisecond holding more entries than that: the times pushed past
+    an instant push the entries after it on. After each pass's numbering every shown time is
+    distinct and in order, and each entry whose shown time moved is marked changed (its
+    documents are written again)."""
+    store = open_store(tmp_path_factory.mktemp("ties") / "refeed.sqlite")
+    base = datetime(2023, 8, 9, 14, 15, 1, tzinfo=UTC)
+    shown_before: dict[str, int] = {}
+    try:
+        for start in range(0, len(ops), per_pass):
+            for slot, offset, remove in ops[start : start + per_pass]:
+                path = f"{slot:02d}.txt"
+                if remove:
+                    store.remove_seed(path)
+                    continue
+                when = base + timedelta(microseconds=offset)
+                # ids in another order than the files: the numbering follows the ids
+                url, entry_id = f"https://www.rfi.fr/cn/{slot}", f"urn:x:{(slot * 7) % 12:02d}"
+                article = CleanArticle(path, entry_id, url, "t", when, None, "", "<p>x</p>")
+                store.put_article(path, 1, offset, f"d{offset}", "rfi-cn", article, (), when, False)
+            store.mark_ties()
+            assert_shown_times_numbered(store)
+            shown = dict(store.db.execute("SELECT url, updated_us + tie FROM entries"))
+            changed = {url for (url,) in store.db.execute("SELECT url FROM changed")}
+            moved = {url for url, t in shown.items() if shown_before.get(url) != t}
+            assert moved <= changed
+            store.db.execute("DELETE FROM changed")  # as rendering does
+            shown_before = shown
+    finally:
+        store.close()
+
+
+def test_over_a_thousand_entries_at_one_millisecond_push_the_next_millisecond_on(
+    site: Site,
+) -> None:
+    """1,002 seeds at one millisecond take the thousand microseconds of it and two of the
+    next, where another seed is: each of the 1,003 entries shows its own time, in order."""
+    for i in range(1003):
+        stamp = BASE_MS if i < 1002 else BASE_MS + 1
+        text = seed_text(i).replace(f"<!--{BASE_MS + i * 60_000}-->", f"<!--{stamp}-->")
+        (site.seeds / f"{i:04d}.txt").write_text(text, encoding="utf-8")
+    site.run()
+    site.check_state()
+    shown = [e.updated for e in site.entries()]
+    assert len(shown) == site.config.max_entries
+    assert shown[0] == "2023-07-22T04:26:40.001002+00:00"
+    assert len(set(shown)) == len(shown)
+    assert feed_problems(site.out / "all.atom") == []
 
 
 def test_a_state_from_before_tie_numbers_is_numbered_once(site: Site, tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ CREATE TABLE entries (
     path TEXT NOT NULL,        -- the winning article
     published_us INTEGER NOT NULL,
     updated_us INTEGER NOT NULL,
-    tie INTEGER NOT NULL DEFAULT 0  -- entries at this updated_us with a smaller id (TIES_SCHEMA)
+    tie INTEGER NOT NULL DEFAULT 0  -- µs its shown time is after updated_us (TIES_SCHEMA)
 );
 CREATE INDEX entries_newest ON entries(updated_us DESC, entry_id DESC);
 CREATE INDEX entries_source_newest ON entries(source, updated_us DESC, entry_id DESC);
@@ -118,9 +118,10 @@ CREATE INDEX IF NOT EXISTS pings_due ON pings(next_at_us) WHERE failed = 0;
 # archive index (state/history.py) look at, so that a pass costs what changed. Created if
 # missing, like the pings, so that states written before it are kept.
 CHANGED_SCHEMA = "CREATE TABLE IF NOT EXISTS changed (url TEXT PRIMARY KEY);"
-# Instants (updated µs) that an entry was written at, or left, while others were there: their
-# `entries.tie` may be stale. Store.mark_ties numbers the entries there again once per pass
-# and marks changed those whose number moved, in O(entries there).
+# Instants (updated µs) that an entry was written at, or left, while others were there (or
+# pushed times into it): their `entries.tie` may be stale. Store.mark_ties numbers the
+# entries from there again once per pass and marks changed those whose number moved, in
+# O(entries there).
 TIES_SCHEMA = "CREATE TABLE IF NOT EXISTS tied_instants (updated_us INTEGER PRIMARY KEY);"
 # A state from before `entries.tie`: the column, and every shared instant to number.
 TIES_FROM_ENTRIES = """
