@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,46 @@ def test_daemon_process_serves_updates_and_stops_cleanly_on_sigterm(tmp_path: Pa
     passes = [line for line in daemon.lines if " refeed: pass: " in line]  # no -v needed
     assert len(passes) >= 3
     assert re.search(r"pass: \d+ files seen, \d+ new, .* files written, \d+\.\d+s$", passes[-1])
+
+
+def _memory_mib(pid: int) -> dict[str, float]:
+    """VmRSS (resident now) and VmHWM (its peak) of process `pid`, in MiB."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    return {
+        k: int(v.split()[0]) / 1024 for k, v in re.findall(r"^(VmRSS|VmHWM):(.*)$", status, re.M)
+    }
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_the_daemon_gives_back_the_dictionaries_a_pass_loaded(tmp_path: Path) -> None:
+    """A pass that converts a variant loads OpenCC's dictionaries (43 MiB); after it, the
+    daemon unloads them and returns their memory, so it waits for the next pass without
+    them. It loads them again for the next article to convert."""
+    config = write_config(tmp_path, interval_seconds=INTERVAL, settle_seconds=0, serve=False)
+    with config.open("a", encoding="utf-8") as f:
+        f.write('[[feeds]]\nname = "china-us"\ntitle = "中美"\ninclude_title = ["中美"]\n'
+                'variants = ["zh-Hant"]\n')  # fmt: skip
+    (tmp_path / "seeds").mkdir()
+    variant = tmp_path / "feeds" / "china-us.zh-hant.atom"
+    daemon = Refeed("run", "--config", str(config), cwd=tmp_path)
+
+    def given_back() -> bool:
+        memory = _memory_mib(daemon.proc.pid)
+        return memory["VmHWM"] - memory["VmRSS"] > 30
+
+    def shows(title: str) -> Callable[[], bool]:
+        return lambda: variant.exists() and f"<title>{title}</title>" in variant.read_text("utf-8")
+
+    try:
+        for i, (title, converted) in enumerate(
+            [("中美关系", "中美關係"), ("中美会谈", "中美會談")]
+        ):
+            (tmp_path / "seeds" / f"{i}.txt").write_text(seed_text(i, title=title), "utf-8")
+            eventually(shows(converted))
+            eventually(given_back)
+    finally:
+        code = daemon.stop(signal.SIGTERM)
+    assert code == 0, daemon.output()
 
 
 def test_second_instance_waits_then_exits_3_naming_the_holder(tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ FENCE: dict[str, frozenset[str]] = {
     "bleach": frozenset({"refeed.ingest.sanitize_bleach"}),
     "bs4": frozenset({"refeed.ingest.clean"}),
     "click": frozenset({"refeed.cli"}),
+    "ctypes": frozenset({"refeed.memory"}),
     "feedgen": frozenset({"refeed.output.atom"}),
     "dateutil": frozenset({"refeed.ingest.dates"}),
     "jinja2": frozenset({"refeed.output.pages"}),

@@ -8,11 +8,13 @@ Renderer modules are imported by the registry only when a feed is rendered in th
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from refeed.config import Config
+from refeed.memory import give_back
 from refeed.output.archives import ArchiveWriter
 from refeed.output.derived import update_memberships
 from refeed.output.feeds import (
@@ -85,6 +87,14 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
             result.written.append(filename)
     result.counts = feed_counts(store, config)
     return result
+
+
+def release_converters() -> None:
+    """Unload OpenCC's dictionaries (43 MiB) if this process loaded them, and give their
+    memory back: a daemon holds them only during the passes that convert."""
+    variants = sys.modules.get("refeed.output.variants")  # not imported: nothing to unload
+    if variants is not None and variants.unload():
+        give_back()
 
 
 def _write(

@@ -25,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from refeed.config import COMBINED_NAME, Config, RunSettings
+from refeed.output.render import release_converters
 from refeed.pipeline import PassReport, run_pass
 from refeed.service.health import PassHealth
 from refeed.service.metrics import Metrics
@@ -117,6 +118,7 @@ class Daemon:
             if pings.active:
                 log.info("%s", pings.log_line())
             self._record(report)
+            release_converters()  # the daemon waits for the next pass without them
         except Exception:
             log.exception("pass failed; the next one runs as scheduled")
             self.health.record(ok=False)
