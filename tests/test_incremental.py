@@ -699,7 +699,9 @@ def test_over_a_thousand_entries_at_one_millisecond_push_the_next_millisecond_on
     site: Site,
 ) -> None:
     """1,002 seeds at one millisecond take the thousand microseconds of it and two of the
-    next, where another seed is: each of the 1,003 entries shows its own time, in order."""
+    next, where another seed is: each of the 1,003 entries shows its own time, in order. A
+    state numbered the old way (each instant on its own, so the 1,001st entry showed the
+    next millisecond's time) is numbered again by the first pass after the upgrade."""
     for i in range(1003):
         stamp = BASE_MS if i < 1002 else BASE_MS + 1
         text = seed_text(i).replace(f"<!--{BASE_MS + i * 60_000}-->", f"<!--{stamp}-->")
@@ -711,6 +713,17 @@ def test_over_a_thousand_entries_at_one_millisecond_push_the_next_millisecond_on
     assert shown[0] == "2023-07-22T04:26:40.001002+00:00"
     assert len(set(shown)) == len(shown)
     assert feed_problems(site.out / "all.atom") == []
+    feeds = site.feeds()
+
+    db = sqlite3.connect(site.db)  # as the state was before the upgrade
+    db.execute("""UPDATE entries SET tie = (SELECT COUNT(*) FROM entries o
+                  WHERE o.updated_us = entries.updated_us AND o.entry_id < entries.entry_id)""")
+    db.execute("DELETE FROM meta WHERE key = 'ties'")
+    db.commit()
+    db.close()
+    assert site.run().new == 0
+    site.check_state()
+    assert site.feeds() == feeds
 
 
 def test_a_state_from_before_tie_numbers_is_numbered_once(site: Site, tmp_path: Path) -> None:

@@ -129,6 +129,14 @@ ALTER TABLE entries ADD COLUMN tie INTEGER NOT NULL DEFAULT 0;
 INSERT OR IGNORE INTO tied_instants
     SELECT updated_us FROM entries GROUP BY updated_us HAVING COUNT(*) > 1;
 """
+# A state numbered before times were pushed past a crowded millisecond (2026-12-01): its
+# instants holding more entries than a millisecond has microseconds, numbered again once.
+TIES_PUSHED_KEY = "ties"
+TIES_PUSHED = f"""
+INSERT OR IGNORE INTO tied_instants
+    SELECT updated_us FROM entries GROUP BY updated_us HAVING COUNT(*) > 1000;
+INSERT OR REPLACE INTO meta VALUES ('{TIES_PUSHED_KEY}', 'pushed');
+"""
 # Derived feeds' members (state/members.py, decided by output/derived.py).
 MEMBERS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (feed TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (feed, url));

@@ -43,6 +43,8 @@ from refeed.state.schema import (
     SCHEMA,
     SCHEMA_VERSION,
     TIES_FROM_ENTRIES,
+    TIES_PUSHED,
+    TIES_PUSHED_KEY,
     TIES_SCHEMA,
 )
 
@@ -720,6 +722,9 @@ def _open_current(path: Path) -> Store:
             columns = {row[1] for row in db.execute("PRAGMA table_info(entries)")}
             if "tie" not in columns:  # a state from before the numbering of shared instants
                 db.executescript(TIES_FROM_ENTRIES)
+            pushed = db.execute("SELECT 1 FROM meta WHERE key = ?", (TIES_PUSHED_KEY,)).fetchone()
+            if pushed is None:  # numbered before times were pushed past a crowded millisecond
+                db.executescript(TIES_PUSHED)
     except sqlite3.DatabaseError:
         db.close()
         raise
