@@ -118,7 +118,6 @@ class Daemon:
             if pings.active:
                 log.info("%s", pings.log_line())
             self._record(report)
-            release_converters()  # the daemon waits for the next pass without them
         except Exception:
             log.exception("pass failed; the next one runs as scheduled")
             self.health.record(ok=False)
@@ -129,6 +128,7 @@ class Daemon:
                 self.store = None
         finally:
             self.passes += 1
+            release_converters()  # the daemon waits for the next pass without them
 
     def _record(self, report: PassReport) -> None:
         """Health and metrics after a pass. Entries per feed are counted only when the feeds
