@@ -177,6 +177,28 @@ def baseline_build(seeds: Path, work: Path, baseline: Path) -> dict[str, float]:
     return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mib": rss / 1024}
 
 
+def same_job(seeds: Path, work: Path, baseline: Path, rounds: int) -> dict[str, object]:
+    """The bleach build against the `baseline` tree doing the same job: both with the
+    baseline's own config (its sources, Atom only), this tree with `engine = "bleach"` and
+    `formats = ["atom"]` set (it still writes a page per feed, index.html and the OPML,
+    which the baseline cannot). Whole single-process full builds, alternated; medians."""
+    text = (baseline / "config" / "refeed.toml").read_text(encoding="utf-8")
+    text = text.replace("[policy]\n", '[policy]\nengine = "bleach"\n', 1)
+    ours = work / "refeed-same-job.toml"
+    ours.write_text(f'{text}\n[outputs]\nformats = ["atom"]\n', encoding="utf-8")
+    theirs_runs: list[dict[str, float]] = []
+    ours_runs: list[dict[str, float]] = []
+    for _ in range(rounds):
+        theirs_runs.append(baseline_build(seeds, work, baseline))
+        ours_runs.append(full_build(seeds, work / "site-same-job", 1, ours))
+    theirs_median, ours_median = _median_run(theirs_runs), _median_run(ours_runs)
+    return {
+        "baseline": theirs_median, "this_tree": ours_median,
+        "speed": theirs_median["seconds"] / ours_median["seconds"],
+        "cpu_speed": theirs_median["cpu_seconds"] / ours_median["cpu_seconds"],
+    }  # fmt: skip
+
+
 def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
     """Each measurement's median over `runs` (and how many there were)."""
     out = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
@@ -482,6 +504,12 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=2000, help="corpus size for --ab")
     ap.add_argument("--rounds", type=int, default=3, help="A B rounds for --ab")
     ap.add_argument(
+        "--same-job-only",
+        action="store_true",
+        help="only the bleach build against --baseline on the baseline's own config "
+        "(merged into results.json)",
+    )
+    ap.add_argument(
         "--oneshot-only",
         action="store_true",
         help="measure one-shot builds only (with --skip-full: on the sites a run left)",
@@ -495,6 +523,15 @@ def main() -> None:
         return
     # as an installed package has them: byte-compiled modules (PYTHONDONTWRITEBYTECODE may be set)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
+    if args.same_job_only:
+        if args.baseline is None:
+            ap.error("--same-job-only needs --baseline")
+        merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        seeds = corpus(args.make_corpus, work, 10_000, 1)
+        merged["same_job_10k"] = same_job(seeds, work, args.baseline.resolve(), BASELINE_ROUNDS)
+        RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
+        print(json.dumps(merged["same_job_10k"], indent=2))
+        return
     if args.formats_only:
         merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         merged["formats_2k"] = formats_cost(args.make_corpus, work, args.repeat)
