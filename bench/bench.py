@@ -178,25 +178,31 @@ def baseline_build(seeds: Path, work: Path, baseline: Path) -> dict[str, float]:
 
 
 def same_job(seeds: Path, work: Path, baseline: Path, rounds: int) -> dict[str, object]:
-    """The bleach build against the `baseline` tree doing the same job: both with the
-    baseline's own config (its sources, Atom only), this tree with `engine = "bleach"` and
-    `formats = ["atom"]` set (it still writes a page per feed, index.html and the OPML,
-    which the baseline cannot). Whole single-process full builds, alternated; medians."""
+    """The builds against the `baseline` tree doing the same job: all with the baseline's own
+    config (its sources, Atom only), this tree's with `formats = ["atom"]` and each engine
+    set (it still writes a page per feed, index.html and the OPML, which the baseline
+    cannot). Whole single-process full builds, alternated; medians, and speeds over this
+    tree's bleach build and of it over the baseline's."""
     text = (baseline / "config" / "refeed.toml").read_text(encoding="utf-8")
-    text = text.replace("[policy]\n", '[policy]\nengine = "bleach"\n', 1)
-    ours = work / "refeed-same-job.toml"
-    ours.write_text(f'{text}\n[outputs]\nformats = ["atom"]\n', encoding="utf-8")
-    theirs_runs: list[dict[str, float]] = []
-    ours_runs: list[dict[str, float]] = []
+    configs = {}
+    for engine in ("bleach", "nh3"):
+        ours = text.replace("[policy]\n", f'[policy]\nengine = "{engine}"\n', 1)
+        configs[engine] = work / f"refeed-same-job-{engine}.toml"
+        configs[engine].write_text(f'{ours}\n[outputs]\nformats = ["atom"]\n', encoding="utf-8")
+    runs: dict[str, list[dict[str, float]]] = {"baseline": [], "bleach": [], "nh3": []}
     for _ in range(rounds):
-        theirs_runs.append(baseline_build(seeds, work, baseline))
-        ours_runs.append(full_build(seeds, work / "site-same-job", 1, ours))
-    theirs_median, ours_median = _median_run(theirs_runs), _median_run(ours_runs)
+        runs["baseline"].append(baseline_build(seeds, work, baseline))
+        for engine, config in configs.items():
+            runs[engine].append(full_build(seeds, work / "site-same-job", 1, config))
+    medians = {key: _median_run(found) for key, found in runs.items()}
+    bleach = medians["bleach"]
     return {
-        "baseline": theirs_median, "this_tree": ours_median,
-        "speed": theirs_median["seconds"] / ours_median["seconds"],
-        "cpu_speed": theirs_median["cpu_seconds"] / ours_median["cpu_seconds"],
-    }  # fmt: skip
+        **medians,
+        "bleach_speed_vs_baseline": medians["baseline"]["seconds"] / bleach["seconds"],
+        "bleach_cpu_speed_vs_baseline": medians["baseline"]["cpu_seconds"] / bleach["cpu_seconds"],
+        "nh3_speed_vs_bleach": bleach["seconds"] / medians["nh3"]["seconds"],
+        "nh3_cpu_speed_vs_bleach": bleach["cpu_seconds"] / medians["nh3"]["cpu_seconds"],
+    }
 
 
 def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
