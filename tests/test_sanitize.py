@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from refeed.config import Config, load_config
@@ -402,6 +402,10 @@ def test_no_dangerous_construct_in_any_output(html: str, policy: HtmlPolicy) -> 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(html=st.one_of(SOUP, st.text(max_size=200)))
+# a carriage return from a character reference (`&#xd` then "iv"), which nh3 wrote raw and
+# the next parse read back as a line feed: found by this property in a fresh clone's CI
+@example(html="&#xdiv")
+@example(html='<p title="a&#13;b">a&#13;&#10;b</p><pre>c&#xD;d</pre>')
 def test_sanitizing_is_idempotent(html: str, policy: HtmlPolicy) -> None:
     once = sanitize(html, policy)
     assert sanitize(once, policy) == once
