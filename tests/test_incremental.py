@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from refeed import libraries
 from refeed.config import Archives, Config, DerivedFeed
+from refeed.ingest import CLEANING_REVISION
 from refeed.ingest import worker as ingest
 from refeed.ingest.seeds import scan_folder
 from refeed.models import CleanArticle
@@ -837,6 +838,20 @@ def test_another_python_cleans_the_archive_again(
     assert site.run().new == 0
     monkeypatch.setattr(pipeline, "sys", SimpleNamespace(version_info=(3, 99, 1, "final", 0)))
     assert site.run().new == 3
+
+
+def test_a_new_cleaning_revision_cleans_the_archive_again_once(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change to what refeed's own cleaning writes (ingest.CLEANING_REVISION) must reach
+    the articles cleaned before it, as a library's new version does."""
+    from refeed import pipeline
+
+    make_corpus(site.seeds, 3)
+    site.run()
+    monkeypatch.setattr(pipeline, "CLEANING_REVISION", CLEANING_REVISION + 1)
+    assert site.run().new == 3
+    assert site.run().new == 0
 
 
 @pytest.fixture

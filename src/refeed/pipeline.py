@@ -26,6 +26,7 @@ from typing import Any
 
 from refeed import __version__, faults, libraries
 from refeed.config import Config, Paths, RunSettings
+from refeed.ingest import CLEANING_REVISION
 from refeed.ingest.seeds import compare, scan_folder, stat_named
 from refeed.ingest.worker import Job, Outcome, hash_file, ingest_all
 from refeed.models import Rejection, SeedFile
@@ -179,7 +180,8 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
     found = _library_versions(store)
     python = list(sys.version_info[:3])  # urllib.parse and html.parser clean URLs and tags too
     zones = libraries.zone_data(tuple(r.timezone for r in config.sources if r.timezone))
-    ingest = _fingerprint(__version__, config.policy, routing, config.max_seed_bytes,
+    ingest = _fingerprint(__version__, CLEANING_REVISION, config.policy, routing,
+                          config.max_seed_bytes,
                           config.max_future,
                           [found.get(d) for d in libraries.cleaning(config.policy.engine)],
                           python, zones)  # fmt: skip
