@@ -6,7 +6,7 @@ from pathlib import Path
 
 import ada_url
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from refeed.config import load_config
@@ -189,8 +189,26 @@ URL_PIECES = st.sampled_from(
 URLS = st.lists(URL_PIECES, min_size=1, max_size=10).map("".join)
 
 
+# mailto: with an authority, which the URL standard parses as an opaque host and a port
+OPAQUE_AUTHORITIES = [
+    "mailto://a", "mailto://", "mailto://a:", "mailto://[::1]:80", "mailto://%41",
+    "mailto://中文", "mailto://a@b@c", "mailto://?x", "mailto:///x", "mailto://a,b",
+    "mailto://:", "mailto://:1", "mailto://a:b", "mailto://a b", "mailto://[x]",
+    "mailto://[::1%1]", "mailto://@", "mailto://u@", "mailto://a:99999", "mailto://a:1:2",
+    "mailto://a^b", "mailto://a|b", "mailto://a\\b", "mailto://[::1]x",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", OPAQUE_AUTHORITIES)
+def test_a_mailto_authority_is_kept_exactly_when_a_browser_can_read_it(value: str) -> None:
+    """judge_url publishes a mailto: URL written with "//" only when the browser's URL
+    parser makes a URL of it: a value it cannot read is no link, so none is published."""
+    assert (judge_url(value, BASE) is not None) == (browser_url(value, BASE) is not None)
+
+
 @settings(max_examples=1000, deadline=None)
 @given(value=URLS)
+@example(value="mailto://:")  # published, and no URL at all for a browser: found by this test
 def test_judge_url_reads_as_a_browser_does(value: str) -> None:
     judged = judge_url(value, BASE)
     read = browser_url(value, BASE)

@@ -34,6 +34,10 @@ _SPECIAL = frozenset({"ftp", "file", "http", "https", "ws", "wss"})
 WEB_SCHEMES = frozenset({"http", "https"})
 _IPV6_AUTHORITY = re.compile(r"\[[^\]]*\](:[0-9]*)?")
 _FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+# The URL standard's forbidden host code points, for the opaque host of a non-special URL,
+# and where its authority ends (a backslash is no delimiter there).
+_FORBIDDEN_IN_OPAQUE_HOST = re.compile(r"[\x00\t\n\r #/:<>?@\[\\\]^|]")
+_AUTHORITY_END = re.compile(r"[/?#]")
 
 # The shape nearly every published URL has, judged without parsing: http(s), "//", an ASCII
 # host name whose last label starts with a letter (so not an IPv4 number), a port under
@@ -90,6 +94,9 @@ def judge_url(
         return None
     if scheme in _SPECIAL and scheme != "file" and not _has_host(url):
         return None
+    rest = url[len(scheme) + 1 :]
+    if scheme not in _SPECIAL and rest.startswith("//") and not _is_opaque_authority(rest[2:]):
+        return None
     return url
 
 
@@ -145,6 +152,38 @@ def _has_host(url: str) -> bool:
     except UnicodeError:
         return False
     return not _FORBIDDEN_IN_HOST.search(unquote(prepared))
+
+
+def _is_opaque_authority(rest: str) -> bool:
+    """Whether `rest`, what follows "//" in a URL of a scheme that is not special (mailto:,
+    tel:), starts with an authority the URL standard can parse: an optional userinfo, an
+    opaque host (none of its forbidden host code points) or a bracketed IPv6 address, and a
+    port of digits up to 65535. "mailto://:" or "tel://a b" is no URL: a browser makes no
+    link of it."""
+    authority = _AUTHORITY_END.split(rest, maxsplit=1)[0]
+    _, at, host_port = authority.rpartition("@")
+    if at and not host_port:
+        return False  # credentials, then no host
+    if host_port.startswith("["):
+        address, bracket, port = host_port[1:].partition("]")
+        if not bracket or not _is_ipv6(address) or (port and not port.startswith(":")):
+            return False
+        port = port[1:]
+    else:
+        host, colon, port = host_port.partition(":")
+        if (colon and not host) or _FORBIDDEN_IN_OPAQUE_HOST.search(host):
+            return False
+    return port == "" or (port.isascii() and port.isdigit() and int(port) <= 65535)
+
+
+def _is_ipv6(address: str) -> bool:
+    import ipaddress  # deferred: a bracketed host in a mailto: or tel: URL is rare
+
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return False
+    return "%" not in address  # Python reads a zone id; the URL standard has none
 
 
 def _ends_in_a_number(host: str) -> bool:
