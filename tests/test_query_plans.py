@@ -21,8 +21,8 @@ from .corpus import make_corpus, seed_text
 
 # Tables as large as the archive (or a feed's whole history).
 ARCHIVE_TABLES = {"seeds", "articles", "entries", "archived", "members"}
-# A derived feed's window walks the newest-first index until it has `max_entries` members:
-# bounded by the window where the feed is dense, by the archive only where it is sparse.
+# A derived feed's window walks the newest-first index until it has `max_entries` members,
+# bounded by the window where the feed is dense (a sparse one sorts its members instead).
 BOUNDED = {"SCAN e USING INDEX entries_newest"}
 
 
@@ -79,5 +79,35 @@ def test_a_pass_with_one_new_file_walks_no_archive_table(
         assert any("archive/" in name for name in report.written)  # the archives were updated
         assert "china-us.zh-hant.atom" in report.written  # and the derived feed's variant
         assert archive_scans(store.db, statements) == []
+    finally:
+        store.close()
+
+
+def test_a_derived_feeds_window_is_read_the_cheaper_way_and_is_the_same_either_way(
+    tmp_path: Path, config: Config
+) -> None:
+    """A sparse derived feed's window looks up its few members and sorts them; walking the
+    newest-first index would go through the whole archive to find them. A dense one walks
+    the index, which finds its window within a few steps. Both give the newest members."""
+    sparse = DerivedFeed(name="sparse", title="少", include_title=(r"文章 \d*7$",))
+    dense = DerivedFeed(name="dense", title="多", include_title=("文章",))
+    cfg = replace(config, max_entries=4, feeds=(sparse, dense))
+    make_corpus(tmp_path / "seeds", 30)
+    store = open_store(tmp_path / "state.sqlite")
+    try:
+        run_pass(tmp_path / "seeds", tmp_path / "feeds", cfg, store, NOW)
+        for feed, way in [("sparse", "IN (SELECT url FROM members"), ("dense", "EXISTS")]:
+            every = store.db.execute(
+                "SELECT e.url FROM entries e JOIN members m ON m.url = e.url AND m.feed = ?"
+                " ORDER BY e.updated_us DESC, e.entry_id DESC",
+                (feed,),
+            ).fetchall()
+            assert 0 < len(every) < 30 if feed == "sparse" else len(every) == 30
+            statements: list[str] = []
+            store.db.set_trace_callback(statements.append)
+            window = store.member_entries(feed, 4)
+            store.db.set_trace_callback(None)
+            assert [e.article.url for e in window] == [url for (url,) in every[:4]]
+            assert any(way in sql for sql in statements), feed
     finally:
         store.close()

@@ -484,14 +484,17 @@ class Store:
 
     def member_entries(self, feed: str, cap: int) -> list[StoredEntry]:
         """The `cap` newest entries of derived feed `feed`."""
-        # Down the newest-first index until `cap` members are found, not every member joined
-        # with its article and sorted (12,000 members of 50,000 entries: 1.4 ms against 65 ms).
-        return entry_rows(
-            self.db,
-            "WHERE EXISTS (SELECT 1 FROM members m WHERE m.feed = ? AND m.url = e.url)"
-            " ORDER BY e.updated_us DESC, e.entry_id DESC LIMIT ?",
-            (feed, cap),
-        )
+        # Down the newest-first index until `cap` members are found costs about cap *
+        # entries / members steps; every member looked up and sorted costs about members.
+        # The cheaper of the two: 12,000 members of 50,000 entries, 3 ms walking against
+        # 30 ms sorting; 10 members of 50,000, 33 ms against 0.6 ms.
+        members, entries = self.member_count(feed), self.tallies().entries
+        if members * members < cap * entries:
+            where = "WHERE e.url IN (SELECT url FROM members WHERE feed = ?)"
+        else:
+            where = "WHERE EXISTS (SELECT 1 FROM members m WHERE m.feed = ? AND m.url = e.url)"
+        order = " ORDER BY e.updated_us DESC, e.entry_id DESC LIMIT ?"
+        return entry_rows(self.db, where + order, (feed, cap))
 
     def member_count(self, feed: str) -> int:
         try:
