@@ -47,6 +47,7 @@ from refeed.state.schema import (
     TIES_PUSHED_KEY,
     TIES_SCHEMA,
 )
+from refeed.state.ties import SHOWN_UPDATED, crowded, renumber
 
 ALL_SOURCES = "*"  # in `dirty`: every feed must be re-rendered
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -334,64 +335,17 @@ class Store:
         self.mark_dirty({s for s in (old and old[0], new and new[0]) if s})
         self.db.execute("INSERT OR IGNORE INTO changed VALUES (?)", (url,))
         for instant in {r[4] for r in (old, new) if r is not None}:
-            if self._crowded(instant, url):  # the times shown there may move: see mark_ties
+            if crowded(self, instant, url):  # the times shown there may move: see ties.py
                 self.db.execute("INSERT OR IGNORE INTO tied_instants VALUES (?)", (instant,))
 
-    def _crowded(self, instant: int, url: str) -> bool:
-        """Whether an entry other than `url`'s is at `instant`, or the entry before it shows a
-        time at or after it (over a thousand entries at one millisecond spill into the next)."""
-        shared = self.db.execute(
-            "SELECT 1 FROM entries WHERE updated_us = ? AND url != ? LIMIT 1", (instant, url)
-        ).fetchone()
-        before = self._shown_before(instant)
-        return shared is not None or (before is not None and before >= instant)
-
-    def _shown_before(self, instant: int) -> int | None:
-        """The time the newest entry stored before `instant` shows (None: there is none)."""
-        row = self.db.execute(
-            f"""SELECT {_SHOWN_UPDATED} FROM entries e WHERE e.updated_us < ?
-                ORDER BY e.updated_us DESC, e.entry_id DESC LIMIT 1""",
-            (instant,),
-        ).fetchone()
-        return None if row is None else int(row[0])
-
     def mark_ties(self) -> None:
-        """Number again the entries from each instant recorded since the last call, and mark
-        changed, their sources dirty, those whose shown time moved. In (updated, id) order
-        each entry shows its stored instant, or one microsecond after the entry before it if
-        that is later (`tie`: how far it was pushed), so no two entries show the same time.
-        A walk from an instant ends at the first entry of a later instant that nothing
-        pushes and nothing pushed: from there on the numbers are as they were. Once per
-        pass, before its last commit; what a pass that died left is the next one's."""
-        moved: list[tuple[int, str]] = []
-        sources: set[str] = set()
-        reached = None  # the last instant a walk went through, every entry of it
-        recorded = self.db.execute("SELECT updated_us FROM tied_instants ORDER BY 1").fetchall()
-        for (instant,) in recorded:
-            if reached is not None and instant <= reached:
-                continue
-            shown = self._shown_before(instant)
-            previous = instant - 1 if shown is None else shown
-            walked: list[tuple[int, str]] = []
-            rows = self.db.execute(
-                """SELECT url, source, updated_us, tie FROM entries WHERE updated_us >= ?
-                   ORDER BY updated_us, entry_id""",
-                (instant,),
-            )
-            for url, source, updated, tie in rows:
-                if updated > instant and updated > previous and tie == 0:
-                    break
-                previous = max(updated, previous + 1)
-                reached = updated
-                if tie != previous - updated:
-                    walked.append((previous - updated, url))
-                    sources.add(source)
-            rows.close()
-            self.db.executemany("UPDATE entries SET tie = ? WHERE url = ?", walked)
-            moved += walked
-        self.db.executemany("INSERT OR IGNORE INTO changed VALUES (?)", ((u,) for _, u in moved))
+        """Number again the shown times from each instant recorded since the last call
+        (state/ties.py), and mark changed, their sources dirty, the entries whose shown time
+        moved. Once per pass, before its last commit; what a pass that died left is the
+        next one's."""
+        moved, sources = renumber(self)
+        self.db.executemany("INSERT OR IGNORE INTO changed VALUES (?)", ((u,) for u in moved))
         self.mark_dirty(sources)
-        self.db.execute("DELETE FROM tied_instants")
 
     # -- merges --------------------------------------------------------------------------
 
@@ -525,7 +479,7 @@ class Store:
 
     def source_stats(self) -> list[SourceStats]:
         rows = self.db.execute(
-            f"""SELECT t.source, t.entries, (SELECT {_SHOWN_UPDATED} FROM entries e
+            f"""SELECT t.source, t.entries, (SELECT {SHOWN_UPDATED} FROM entries e
                                               WHERE e.source = t.source
                                               ORDER BY e.updated_us DESC, e.entry_id DESC
                                               LIMIT 1)
@@ -640,17 +594,6 @@ def _media_from_json(text: str) -> tuple[Media | None, tuple[Media, ...]]:
     return image, tuple(Media(**m) for m in data["enclosures"])
 
 
-# An entry's updated time as feeds show it: the stored instant plus `entries.tie`, one
-# microsecond for each entry at the same instant with a smaller id (kept by
-# `Store.mark_ties`). Seeds often share a timestamp (a site that gives seconds, a batch
-# import), and entries that share atom:updated draw a W3C validator warning; stored instants
-# are whole milliseconds (seed times, file times in seconds), so the time is still right to
-# the millisecond, the order feeds list entries in (updated, then id) is kept, and every
-# document shows the same. Only over a thousand entries at one millisecond push the ones
-# after them on, into the next millisecond and the entries there.
-_SHOWN_UPDATED = "e.updated_us + e.tie"
-
-
 def entry_rows(db: sqlite3.Connection, clause: str, args: tuple[object, ...]) -> list[StoredEntry]:
     """Stored entries joined with their winning article; `clause` follows the FROM (joins,
     WHERE, ORDER BY on `entries e`)."""
@@ -662,7 +605,7 @@ def iter_entry_rows(
 ) -> Iterator[StoredEntry]:
     """`entry_rows`, one at a time: for scans of the whole archive in flat memory."""
     rows = db.execute(
-        f"""SELECT e.source, e.published_us, {_SHOWN_UPDATED}, a.path, a.entry_id,
+        f"""SELECT e.source, e.published_us, {SHOWN_UPDATED}, a.path, a.entry_id,
                    a.url, a.title, a.author, a.summary, a.content_html, a.categories,
                    a.published_us, a.media
             FROM entries e JOIN articles a ON a.path = e.path {clause}""",
