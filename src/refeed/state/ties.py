@@ -32,8 +32,10 @@ def crowded(store: Store, instant: int, url: str) -> bool:
     shared = store.db.execute(
         "SELECT 1 FROM entries WHERE updated_us = ? AND url != ? LIMIT 1", (instant, url)
     ).fetchone()
-    before = shown_before(store, instant)
-    return shared is not None or (before is not None and before >= instant)
+    if shared is not None:
+        return True
+    before = shown_before(store, instant)  # only asked when nobody else is there
+    return before is not None and before >= instant
 
 
 def shown_before(store: Store, instant: int) -> int | None:
