@@ -118,11 +118,14 @@ def full_build(seeds: Path, site: Path, jobs: int, config: Path = CONFIG) -> dic
     }
 
 
-def engine_config(work: Path, engine: str) -> Path:
-    """The bundled configuration with `[policy] engine` set."""
-    text = CONFIG.read_text(encoding="utf-8")
-    path = work / f"refeed-{engine}.toml"
-    path.write_text(text.replace("[policy]\n", f'[policy]\nengine = "{engine}"\n', 1),
+def engine_config(
+    work: Path, engine: str, source: Path = CONFIG, name: str = "refeed", extra: str = ""
+) -> Path:
+    """The configuration `source` (the bundled one) with `[policy] engine` set and `extra`
+    appended, written as `work`/<name>-<engine>.toml."""
+    text = source.read_text(encoding="utf-8")
+    path = work / f"{name}-{engine}.toml"
+    path.write_text(text.replace("[policy]\n", f'[policy]\nengine = "{engine}"\n', 1) + extra,
                     encoding="utf-8")  # fmt: skip
     return path
 
@@ -183,12 +186,11 @@ def same_job(seeds: Path, work: Path, baseline: Path, rounds: int) -> dict[str, 
     set (it still writes a page per feed, index.html and the OPML, which the baseline
     cannot). Whole single-process full builds, alternated; medians, and speeds over this
     tree's bleach build and of it over the baseline's."""
-    text = (baseline / "config" / "refeed.toml").read_text(encoding="utf-8")
-    configs = {}
-    for engine in ("bleach", "nh3"):
-        ours = text.replace("[policy]\n", f'[policy]\nengine = "{engine}"\n', 1)
-        configs[engine] = work / f"refeed-same-job-{engine}.toml"
-        configs[engine].write_text(f'{ours}\n[outputs]\nformats = ["atom"]\n', encoding="utf-8")
+    theirs, atom_only = baseline / "config" / "refeed.toml", '\n[outputs]\nformats = ["atom"]\n'
+    configs = {
+        engine: engine_config(work, engine, theirs, "refeed-same-job", atom_only)
+        for engine in ("bleach", "nh3")
+    }
     runs: dict[str, list[dict[str, float]]] = {"baseline": [], "bleach": [], "nh3": []}
     for _ in range(rounds):
         runs["baseline"].append(baseline_build(seeds, work, baseline))
