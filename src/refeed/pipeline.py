@@ -180,11 +180,10 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
     found = _library_versions(store)
     python = list(sys.version_info[:3])  # urllib.parse and html.parser clean URLs and tags too
     zones = libraries.zone_data(tuple(r.timezone for r in config.sources if r.timezone))
+    cleaners = [found.get(d) for d in libraries.cleaning(config.policy.engine)]
     ingest = _fingerprint(__version__, CLEANING_REVISION, config.policy, routing,
-                          config.max_seed_bytes,
-                          config.max_future,
-                          [found.get(d) for d in libraries.cleaning(config.policy.engine)],
-                          python, zones)  # fmt: skip
+                          config.max_seed_bytes, config.max_future, cleaners, python,
+                          zones)  # fmt: skip
     looks = replace(config, path="", paths=Paths(), run=RunSettings())  # what bytes depend on
     render = _fingerprint(__version__, looks, str(out_dir.resolve()),
                           [found.get(d) for d in libraries.RENDER])  # fmt: skip
