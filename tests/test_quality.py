@@ -41,14 +41,13 @@ FENCE: dict[str, frozenset[str]] = {
     "bleach": frozenset({"refeed.ingest.sanitize_bleach"}),
     "bs4": frozenset({"refeed.ingest.clean"}),
     "click": frozenset({"refeed.cli"}),
-    "ctypes": frozenset({"refeed.memory"}),
     "feedgen": frozenset({"refeed.output.atom"}),
     "dateutil": frozenset({"refeed.ingest.dates"}),
     "jinja2": frozenset({"refeed.output.pages"}),
     # the XML writers: feedgen's engine for Atom, and RSS written directly
     "lxml": frozenset({"refeed.output.atom", "refeed.output.rss"}),
     "nh3": frozenset({"refeed.ingest.sanitize_nh3"}),
-    "opencc": frozenset({"refeed.output.variants"}),
+    "opencc": frozenset({"refeed.output.opencc_process"}),  # run in a child process
     "prometheus_client": frozenset({"refeed.service.metrics"}),
     "selectolax": frozenset({"refeed.ingest.html5"}),
     "sqlite3": frozenset({"refeed.state.store"}),

@@ -7,7 +7,7 @@ import json
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +24,7 @@ from refeed.ingest.policy import HtmlPolicy, default_policy
 from refeed.ingest.sanitize import sanitize_html
 from refeed.ingest.seeds import find_seed_files, parse_seed, read_seed
 from refeed.ingest.sources import SourceResolver
+from refeed.output import variants
 from refeed.output.feeds import source_meta
 from refeed.output.model import Feed, FeedMeta, Item
 from refeed.output.variants import (
@@ -540,25 +541,62 @@ def test_converter_is_loaded_once_per_configuration() -> None:
     assert converter("t2s") is not converter("s2tw")
 
 
+def _one(cache: ConvertedContents, kind: str, text: str, policy: HtmlPolicy = POLICY) -> str:
+    return cache.converted_all([(kind, text)], "s2tw", policy)[0]
+
+
 def test_converted_contents_are_remembered_within_a_character_budget() -> None:
     """The conversion cache holds at most its budget in characters, whatever the articles'
     sizes, and gives what converting gives (for a policy: another policy converts anew)."""
     cache = ConvertedContents(budget_chars=10_000)
     contents = [f"<p>{i} 这是一篇关于国家发展的文章。{'发展' * (50 * i)}</p>" for i in range(40)]
     for content in contents:
-        assert cache.converted("html", content, "s2tw", POLICY) == convert_html(
-            content, S2TW, POLICY
-        )
+        assert _one(cache, "html", content) == convert_html(content, S2TW, POLICY)
         assert cache.held <= cache.budget
     assert cache.held == sum(len(v) for v in cache._items.values())
     newest = contents[-2]
-    kept = cache.converted("html", newest, "s2tw", POLICY)
-    assert cache.converted("html", newest, "s2tw", POLICY) is kept  # found, not converted again
+    kept = _one(cache, "html", newest)
+    assert _one(cache, "html", newest) is kept  # found, not converted again
     other = POLICY.with_overrides(deny_tags=["p"])
-    assert cache.converted("html", newest, "s2tw", other) == convert_html(newest, S2TW, other)
+    assert _one(cache, "html", newest, other) == convert_html(newest, S2TW, other)
     huge = "<p>" + "发展" * 20_000 + "</p>"
-    assert cache.converted("html", huge, "s2tw", POLICY) == convert_html(huge, S2TW, POLICY)
+    assert _one(cache, "html", huge) == convert_html(huge, S2TW, POLICY)
     assert cache.held <= cache.budget  # too large to keep: converted, not kept
+
+
+class _Kept(dict[bytes, str]):
+    def put(self, key: bytes, value: str) -> None:
+        self[key] = value
+
+
+def test_a_feeds_conversions_go_to_opencc_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each call into OpenCC is a round trip to its process, so everything a feed needs
+    converted (titles, summaries, categories, every text node of every content) goes in
+    one; what either memory holds is not converted again, and nothing at all starts no
+    process. Each result is what converting it alone gives."""
+    calls: list[str] = []
+
+    def counted(opencc_config: str) -> Callable[[str], str]:
+        def convert(text: str) -> str:
+            calls.append(text)
+            return S2TW(text)
+
+        return convert
+
+    monkeypatch.setattr(variants, "converter", counted)
+    cache, kept = ConvertedContents(budget_chars=100_000), _Kept()
+    html_ = '<p>发展<a href="https://x.test/发展">国家</a></p><p>里面 &amp; 后台</p>'
+    wanted = [("text", "中美关系"), ("html", html_), ("text", "发展"), ("text", "中美关系"),
+              ("html", "<p>台湾</p>"), ("text", "")]  # fmt: skip
+    got = cache.converted_all(wanted, "s2tw", POLICY, kept)
+    assert got == [
+        S2TW(text) if kind == "text" else convert_html(text, S2TW, POLICY) for kind, text in wanted
+    ]
+    assert len(calls) == 1
+    assert len(kept) == 5  # one each, the repeated title once
+    assert cache.converted_all(wanted, "s2tw", POLICY, kept) == got
+    assert ConvertedContents(100_000).converted_all(wanted, "s2tw", POLICY, kept) == got
+    assert len(calls) == 1  # from memory, then from what the state keeps
 
 
 @settings(max_examples=200, deadline=None)

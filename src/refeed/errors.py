@@ -37,3 +37,8 @@ class SeedError(RefeedError):
 
 class LockedError(RefeedError):
     """Another refeed process holds the state lock."""
+
+
+class ConversionError(RefeedError):
+    """OpenCC could not convert a text: it failed to load or to convert, or its process
+    ended (output/opencc_process.py)."""

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from refeed.config import Config
-from refeed.memory import give_back
 from refeed.output.archives import ArchiveWriter
 from refeed.output.derived import update_memberships
 from refeed.output.feeds import (
@@ -90,11 +89,11 @@ def publish_dirty(store: Store, config: Config, out_dir: Path) -> Published:
 
 
 def release_converters() -> None:
-    """Unload OpenCC's dictionaries (43 MiB) if this process loaded them, and give their
-    memory back: a daemon holds them only during the passes that convert."""
-    variants = sys.modules.get("refeed.output.variants")  # not imported: nothing to unload
-    if variants is not None and variants.unload():
-        give_back()
+    """End OpenCC's processes, if a pass started them, and drop the conversions held in
+    memory: a daemon waits for its next pass without either."""
+    variants = sys.modules.get("refeed.output.variants")  # not imported: nothing to release
+    if variants is not None:
+        variants.unload()
 
 
 def _write(

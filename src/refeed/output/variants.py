@@ -1,7 +1,7 @@
 """A feed in the other Chinese script: zh-Hant from simplified sources, zh-Hans from traditional.
 
 Feed -> Feed, pure: the variant is a function of the feed (and the HTML policy), so two builds
-give byte-identical variants. This is the only module that imports opencc.
+give byte-identical variants. OpenCC itself runs in a child process (opencc_process.py).
 
 What is converted: the feed's title and subtitle, each item's title, summary, categories and the
 text nodes of its (already sanitized) content HTML; the HTML is then sanitized again, so that
@@ -21,15 +21,16 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import cache
 from html.parser import HTMLParser
+from itertools import islice
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from refeed.ingest.policy import HtmlPolicy
 from refeed.ingest.sanitize import sanitize_html
 from refeed.output.feeds import feed_id
-from refeed.output.model import Feed, FeedMeta, Item
+from refeed.output.model import Feed, FeedMeta
+from refeed.output.opencc_process import OpenccProcess
 
 Convert = Callable[[str], str]
 UrlsFor = Callable[[str], Mapping[str, str]]  # feed name -> {format name: absolute URL}
@@ -104,25 +105,36 @@ def make_variant(
     kept across processes (the state's); OpenCC is loaded only for a text nothing holds.
     """
     v = variant_for(variant)
-
-    def convert(text: str) -> str:
-        return CONVERTED.converted("text", text, v.opencc_config, None, remembered)
-
     meta = feed.meta
+    wanted = [("text", meta.title)] + ([("text", meta.subtitle)] if meta.subtitle else [])
+    for item in feed.items:
+        wanted += [("text", item.title), ("text", item.summary), ("html", item.content_html)]
+        wanted += [("text", category) for category in item.categories]
+    done = iter(CONVERTED.converted_all(wanted, v.opencc_config, policy, remembered))
     name = variant_name(meta.name, v.tag)
     urls = dict(urls_for(name)) if urls_for is not None else _renamed_urls(meta, name)
     variant_meta = replace(
         meta,
         name=name,
         feed_id=feed_id(urls.get("atom") or next(iter(urls.values()))),
-        title=convert(meta.title),
-        subtitle=convert(meta.subtitle) if meta.subtitle is not None else None,
+        title=next(done),
+        subtitle=next(done) if meta.subtitle else meta.subtitle,
         language=v.tag,
         urls=urls,
         alternates=(),
         variant_of=meta.name,
     )
-    items = tuple(_convert_item(item, v, convert, policy, remembered) for item in feed.items)
+    items = tuple(
+        replace(
+            item,
+            entry_id=variant_entry_id(item.entry_id, v.tag),
+            title=next(done),
+            summary=next(done),
+            content_html=next(done),
+            categories=tuple(dict.fromkeys(next(done) for _ in item.categories)),
+        )
+        for item in feed.items
+    )
     return replace(feed, meta=variant_meta, items=items)
 
 
@@ -149,10 +161,30 @@ def make_variants(
 
 def convert_html(content_html: str, convert: Convert, policy: HtmlPolicy) -> str:
     """Sanitized HTML with `convert` applied to its text nodes, sanitized again."""
-    converted = _convert_plain(content_html, convert)
-    if converted is None:
-        converted = _TextNodes.convert(content_html, convert)
-    return _sanitize(converted, policy)
+    split = _split_html(content_html)
+    return _sanitize(split.filled(_convert_all(split.texts, convert)), policy)
+
+
+@dataclass(slots=True)
+class _Split:
+    """HTML cut into its markup and its text nodes (decoded), to convert the texts and put
+    them back: `out` holds the markup, with an empty place at each index of `places`."""
+
+    out: list[str]
+    places: list[int]
+    texts: list[str]
+
+    def filled(self, converted: list[str]) -> str:
+        """The HTML with each text replaced by its conversion, escaped again: a text that
+        converts into markup stays text."""
+        out = self.out
+        for place, text in zip(self.places, converted, strict=True):
+            out[place] = html.escape(text, quote=False)
+        return "".join(out)
+
+
+def _split_html(content_html: str) -> _Split:
+    return _split_plain(content_html) or _TextNodes.split(content_html)
 
 
 # What a sanitizer writes: start tags with double-quoted attribute values (">" may be inside
@@ -167,11 +199,11 @@ _PLAIN_TOKEN = re.compile(
 _RAW_TEXT = frozenset(HTMLParser.CDATA_CONTENT_ELEMENTS)  # script, style: not text to convert
 
 
-def _convert_plain(content_html: str, convert: Convert) -> str | None:
-    """What `_TextNodes.convert` gives for HTML made only of sanitizer tokens; None for any
+def _split_plain(content_html: str) -> _Split | None:
+    """What `_TextNodes.split` gives for HTML made only of sanitizer tokens; None for any
     other HTML."""
-    out: list[str] = []
-    texts: list[tuple[int, str]] = []  # (place in out, decoded text)
+    split = _Split([], [], [])
+    out, places, texts = split.out, split.places, split.texts
     match, at, end = _PLAIN_TOKEN.match, 0, len(content_html)
     while at < end:
         token = match(content_html, at)
@@ -179,50 +211,37 @@ def _convert_plain(content_html: str, convert: Convert) -> str | None:
             return None
         tag, name, text = token.groups()
         if text is not None:
-            texts.append((len(out), html.unescape(text)))
+            places.append(len(out))
+            texts.append(html.unescape(text))
             out.append("")  # its place, filled once every text is converted
         elif name is not None and name.lower() in _RAW_TEXT:
             return None
         else:
             out.append(tag)
         at = token.end()
-    return _filled(out, texts, convert)
+    return split
 
 
-def _filled(out: list[str], texts: list[tuple[int, str]], convert: Convert) -> str:
-    """`out` (markup, with an empty place for each text) with each (place, text) of `texts`
-    converted and escaped again in its place: a text that converts into markup stays text."""
-    converted = _convert_all([text for _, text in texts], convert)
-    for (place, _), text in zip(texts, converted, strict=True):
-        out[place] = html.escape(text, quote=False)
-    return "".join(out)
+def _convert_plain(content_html: str, convert: Convert) -> str | None:
+    """What `_TextNodes.convert` gives for HTML made only of sanitizer tokens; None for any
+    other HTML."""
+    split = _split_plain(content_html)
+    return None if split is None else split.filled(_convert_all(split.texts, convert))
 
 
-@cache
-def converter(opencc_config: str) -> Convert:
-    """One OpenCC converter per configuration, loaded once (loading its dictionaries takes
-    ~0.2 s; a conversion takes microseconds). Characters OpenCC could only write with a
-    rare Unicode extension that fonts lack (its "tofu risk" tables) are left as they are."""
-    import opencc  # imported here: a pass that publishes no variant never loads it
+def converter(opencc_config: str) -> OpenccProcess:
+    """One OpenCC converter per configuration, run by a child process started on its first
+    call (loading the dictionaries takes ~0.2 s and 43 MiB, which the child holds and this
+    process never does; a conversion takes microseconds). Characters OpenCC could only
+    write with a rare Unicode extension that fonts lack (its "tofu risk" tables) are left
+    as they are."""
+    made = _CONVERTERS.get(opencc_config)
+    if made is None:
+        made = _CONVERTERS[opencc_config] = OpenccProcess(opencc_config)
+    return made
 
-    engine = opencc.OpenCC(opencc_config, include_tofu_risk_dictionaries=False)
-    convert: Convert = engine.convert
-    return convert
 
-
-def _convert_item(
-    item: Item, v: Variant, convert: Convert, policy: HtmlPolicy, remembered: Remembered | None
-) -> Item:
-    return replace(
-        item,
-        entry_id=variant_entry_id(item.entry_id, v.tag),
-        title=convert(item.title),
-        summary=convert(item.summary),
-        content_html=CONVERTED.converted(
-            "html", item.content_html, v.opencc_config, policy, remembered
-        ),
-        categories=tuple(dict.fromkeys(convert(c) for c in item.categories)),
-    )
+_CONVERTERS: dict[str, OpenccProcess] = {}
 
 
 class Remembered(Protocol):
@@ -246,42 +265,45 @@ class ConvertedContents:
     cost of converting a content. In memory, bounded by the characters held (articles run to
     200 KB; the working set is the variant feeds' windows); behind that, what the caller
     keeps across processes (`Remembered`), so that a one-shot build converts only what is new
-    and loads OpenCC's dictionaries (0.1-0.2 s, 44 MiB) only then."""
+    and starts OpenCC's process (0.1-0.2 s, 43 MiB) only then."""
 
     def __init__(self, budget_chars: int) -> None:
         self.budget = budget_chars
         self.held = 0
         self._items: OrderedDict[tuple[bytes, HtmlPolicy | None], str] = OrderedDict()
 
-    def converted(
+    def converted_all(
         self,
-        kind: str,
-        text: str,
+        wanted: list[tuple[str, str]],
         opencc_config: str,
-        policy: HtmlPolicy | None,
+        policy: HtmlPolicy,
         remembered: Remembered | None = None,
-    ) -> str:
-        """`text` converted; kind "html": `convert_html` with `policy`."""
-        key = conversion_key(kind, opencc_config, text)
-        memory_key = (key, policy)  # a policy is hashed by identity: a new one converts anew
-        found = self._items.get(memory_key)
-        if found is None:
-            found = remembered.get(key) if remembered is not None else None
-            if found is None:
-                convert = converter(opencc_config)
-                if kind == "html":
-                    assert policy is not None
-                    found = convert_html(text, convert, policy)
-                else:
-                    found = convert(text)
-                if remembered is not None:
-                    remembered.put(key, found)
-            self._hold(memory_key, found)
-            return found
-        self._items.move_to_end(memory_key)
-        if remembered is not None and remembered.get(key) is None:
-            remembered.put(key, found)  # the state keeps what this process had in memory
-        return found
+    ) -> list[str]:
+        """Each (kind, text) of `wanted` converted: kind "text" as OpenCC writes it, kind
+        "html" by `convert_html` with `policy`. What neither memory holds is converted in
+        one call into OpenCC, a feed's worth at once."""
+        done: list[str | bytes] = []  # a conversion, or the key of one to make
+        todo: dict[bytes, tuple[str, str, tuple[bytes, HtmlPolicy | None]]] = {}
+        for kind, text in wanted:
+            key = conversion_key(kind, opencc_config, text)
+            memory_key = (key, policy if kind == "html" else None)  # a policy: by identity
+            found = self._items.get(memory_key)
+            if found is not None:
+                self._items.move_to_end(memory_key)
+                if remembered is not None and remembered.get(key) is None:
+                    remembered.put(key, found)  # the state keeps what this process held
+            elif remembered is not None and (found := remembered.get(key)) is not None:
+                self._hold(memory_key, found)
+            else:
+                todo.setdefault(key, (kind, text, memory_key))
+            done.append(key if found is None else found)
+        values = _convert_many(list(todo.values()), opencc_config, policy)
+        made = dict(zip(todo, values, strict=True))
+        for key, value in made.items():
+            if remembered is not None:
+                remembered.put(key, value)
+            self._hold(todo[key][2], value)
+        return [made[value] if isinstance(value, bytes) else value for value in done]
 
     def _hold(self, key: tuple[bytes, HtmlPolicy | None], value: str) -> None:
         if len(value) <= self.budget:
@@ -295,6 +317,26 @@ class ConvertedContents:
         self.held = 0
 
 
+def _convert_many(
+    todo: list[tuple[str, str, object]], opencc_config: str, policy: HtmlPolicy
+) -> list[str]:
+    """Each (kind, text, _) converted, every text and every text node of every HTML in one
+    call into OpenCC (none when there is nothing to convert: its process is not started)."""
+    if not todo:
+        return []
+    splits = [_split_html(text) if kind == "html" else None for kind, text, _ in todo]
+    texts: list[str] = []
+    for (_, text, _), split in zip(todo, splits, strict=True):
+        texts += split.texts if split is not None else [text]
+    converted = iter(_convert_all(texts, converter(opencc_config)))
+    return [
+        next(converted)
+        if split is None
+        else _sanitize(split.filled(list(islice(converted, len(split.texts)))), policy)
+        for split in splits
+    ]
+
+
 # Half a million characters (1-2 MiB). Each feed's conversions are kept in the state as well
 # (state/conversions.py), so this spares only converting an article again for its other
 # variant feeds in the same pass (source, combined, derived): the newest articles, converted
@@ -303,13 +345,13 @@ CONVERTED = ConvertedContents(budget_chars=500_000)
 
 
 def unload() -> bool:
-    """Drop the converters and the conversions held in memory, so that OpenCC's dictionaries
-    are freed (a daemon then holds them only while a pass converts); True if a converter was
-    loaded. The next conversion loads its dictionaries again (~0.2 s)."""
-    loaded = converter.cache_info().currsize > 0
-    converter.cache_clear()
+    """End the converters' processes and drop the conversions held in memory (a daemon
+    then holds neither between passes); True if a converter had a process running. The
+    next conversion starts its process again (~0.2 s)."""
+    running = [made.close() for made in _CONVERTERS.values()]
+    _CONVERTERS.clear()
     CONVERTED.clear()
-    return loaded
+    return any(running)
 
 
 def _renamed_urls(meta: FeedMeta, name: str) -> dict[str, str]:
@@ -339,18 +381,23 @@ class _TextNodes(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self._out: list[str] = []
+        self._split = _Split([], [], [])
+        self._out = self._split.out
         self._text: list[str] = []
-        self._texts: list[tuple[int, str]] = []  # (place in _out, text) to convert
         self._raw_text_element: str | None = None
 
     @classmethod
-    def convert(cls, content_html: str, convert: Convert) -> str:
+    def split(cls, content_html: str) -> _Split:
         parser = cls()
         parser.feed(content_html)
         parser.close()
         parser._flush()
-        return _filled(parser._out, parser._texts, convert)
+        return parser._split
+
+    @classmethod
+    def convert(cls, content_html: str, convert: Convert) -> str:
+        split = cls.split(content_html)
+        return split.filled(_convert_all(split.texts, convert))
 
     def _flush(self) -> None:
         if self._text:
@@ -359,7 +406,8 @@ class _TextNodes(HTMLParser):
             if self._raw_text_element is not None:
                 self._out.append(text)
             else:
-                self._texts.append((len(self._out), text))
+                self._split.places.append(len(self._out))
+                self._split.texts.append(text)
                 self._out.append("")  # its place, filled once every text is converted
 
     def _emit(self, markup: str) -> None:
@@ -395,19 +443,26 @@ class _TextNodes(HTMLParser):
         self._emit(f"<![{data}]>")
 
 
-# Joins an article's texts for one call into OpenCC (a call per text node was a third of a
-# full build's rendering): a private-use character is in no dictionary, so no phrase spans
-# it and each text converts as it would alone.
+# Joins texts for one call into OpenCC (a call per text node was a third of a full build's
+# rendering, and each call is a round trip to OpenCC's process): a private-use character is
+# in no dictionary, so no phrase spans it and each text converts as it would alone.
 _BETWEEN = "\ue000"
 
 
 def _convert_all(texts: list[str], convert: Convert) -> list[str]:
-    """`convert` of each text, in one call where the separator cannot be confused."""
-    if len(texts) > 1 and not any(_BETWEEN in text for text in texts):
-        converted = convert(_BETWEEN.join(texts)).split(_BETWEEN)
-        if len(converted) == len(texts):
-            return converted
-    return [convert(text) for text in texts]
+    """`convert` of each text, in one call for all the texts the separator cannot be
+    confused in (each other text in a call of its own)."""
+    joined = [i for i, text in enumerate(texts) if _BETWEEN not in text]
+    converted = [convert(text) if _BETWEEN in text else "" for text in texts]
+    if len(joined) == 1:
+        converted[joined[0]] = convert(texts[joined[0]])
+    elif joined:
+        parts = convert(_BETWEEN.join(texts[i] for i in joined)).split(_BETWEEN)
+        if len(parts) != len(joined):  # never seen: OpenCC keeps private-use characters
+            parts = [convert(texts[i]) for i in joined]
+        for i, part in zip(joined, parts, strict=True):
+            converted[i] = part
+    return converted
 
 
 def _sanitize(content_html: str, policy: HtmlPolicy) -> str:

@@ -2,8 +2,8 @@
 
 A variant feed's window is rendered again whenever its original changes, which for a derived
 or combined feed is nearly every new article; a one-shot build starts with nothing in memory
-and would convert the whole window again, loading OpenCC's dictionaries to do it (0.1-0.2 s,
-44 MiB). The state keeps, per original feed, the conversions its variants' windows used in
+and would convert the whole window again, starting OpenCC's process to do it (0.1-0.2 s,
+43 MiB). The state keeps, per original feed, the conversions its variants' windows used in
 the last render that rendered them: what the next render needs, and no more (archive pages
 read them but add none, so a full build does not copy the archive).
 """
