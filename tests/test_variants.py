@@ -599,6 +599,27 @@ def test_a_feeds_conversions_go_to_opencc_in_one_call(monkeypatch: pytest.Monkey
     assert len(calls) == 1  # from memory, then from what the state keeps
 
 
+def test_texts_are_joined_up_to_a_batch_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What goes to OpenCC in one call is bounded (its process holds all of it at once); a
+    text longer than the bound goes alone, and none is cut."""
+    monkeypatch.setattr(variants, "BATCH_CHARS", 10)
+    calls: list[str] = []
+
+    def convert(text: str) -> str:
+        calls.append(text)
+        return S2TW(text)
+
+    texts = ["发展国家", "里面后台", "头发", "为什么中国人民发展", "干", "台\ue000湾", "系"]
+    assert _convert_all(texts, convert) == [S2TW(t) for t in texts]
+    assert calls == [
+        "发展国家\ue000里面后台",  # 4 + 1 + 4 characters: 10 with the next separator
+        "头发",  # the next text would take it past 10
+        "为什么中国人民发展",
+        "台\ue000湾",  # holds the separator: alone, whatever its size
+        "干\ue000系",
+    ]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="中国人民发展家着系后里面干台湾\ue000 a<&\n", max_size=12),
                 max_size=8))  # fmt: skip
