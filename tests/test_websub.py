@@ -22,6 +22,7 @@ from refeed.config import Config, WebSubSettings, load_config
 from refeed.errors import ConfigError
 from refeed.service.daemon import Daemon
 from refeed.service.websub import deliver_pings, format_pings, parse_retry_after
+from refeed.state.pings import all_pings, queue_pings
 from refeed.state.store import Store, open_store
 
 from .conftest import NOW, TEST_CONFIG, VALID_SEEDS
@@ -87,7 +88,7 @@ def test_every_changed_feed_is_announced_to_every_hub_as_a_form_post(tmp_path: P
                     "hub.topic": topic,
                 }
     with _open(tmp_path) as store:
-        assert store.pings() == []  # all delivered
+        assert all_pings(store) == []  # all delivered
 
 
 def test_unchanged_feeds_are_not_announced_and_a_change_announces_only_its_feeds(
@@ -134,7 +135,7 @@ def test_a_hung_hub_costs_one_timeout_and_never_the_feeds(tmp_path: Path) -> Non
     # Generous: without the timeout the build would wait for the stub's 60 s hang.
     assert elapsed < 30
     with _open(tmp_path) as store:
-        owed = store.pings()
+        owed = all_pings(store)
     assert [(p.hub, p.failed) for p in owed] == [(hung.url, False)] * 15
     assert sorted(p.attempts for p in owed) == [0] * 14 + [1]
     assert "timed out" in str([p.last_error for p in owed])
@@ -158,7 +159,7 @@ def test_a_failed_ping_is_retried_on_time_by_a_new_store_after_a_restart(tmp_pat
         assert report.sent == 1
         assert len(hub.received) == 3
         with _open(tmp_path) as store:
-            assert store.pings() == []
+            assert all_pings(store) == []
 
 
 @pytest.mark.parametrize(
@@ -178,13 +179,13 @@ def test_retry_after_is_honoured(store: Store, retry_after: str, wait: timedelta
         hub.script = [Answer(503, (("Retry-After", retry_after),))]
         ws = settings(hub)
         deliver_pings(store, ws, [TOPIC], NOW)
-        (ping,) = store.pings()
+        (ping,) = all_pings(store)
         assert ping.next_attempt == NOW + wait  # not the 60 s backoff
         assert ping.last_error == "HTTP 503"
         deliver_pings(store, ws, [], NOW + wait - timedelta(seconds=1))
         assert len(hub.received) == 1
         report = deliver_pings(store, ws, [], NOW + wait)
-        assert (report.sent, len(hub.received), store.pings()) == (1, 2, [])
+        assert (report.sent, len(hub.received), all_pings(store)) == (1, 2, [])
 
 
 def test_retry_after_forms() -> None:
@@ -201,10 +202,10 @@ def test_a_newer_publish_coalesces_with_the_ping_still_owed(store: Store) -> Non
         ws = settings(hub)
         deliver_pings(store, ws, [TOPIC], NOW)
         deliver_pings(store, ws, [], NOW + timedelta(seconds=60))
-        assert [p.attempts for p in store.pings()] == [2]
+        assert [p.attempts for p in all_pings(store)] == [2]
         later = NOW + timedelta(seconds=90)
         deliver_pings(store, ws, [TOPIC, BASE_URL + "rfi-cn.atom"], later, budget=0)
-        owed = store.pings()
+        owed = all_pings(store)
         assert [(p.topic, p.attempts, p.next_attempt) for p in owed] == [
             (BASE_URL + "all.atom", 0, later),
             (BASE_URL + "rfi-cn.atom", 0, later),
@@ -221,7 +222,7 @@ def test_max_attempts_mark_a_ping_failed_until_a_later_publish_delivers(store: S
                 store, ws, [TOPIC] if seconds == 0 else [], NOW + timedelta(seconds=seconds)
             )
         assert (report.failed, report.pending) == (1, 0)
-        (ping,) = store.pings()
+        (ping,) = all_pings(store)
         assert (ping.failed, ping.attempts) == (True, 3)
         assert format_pings([ping]) == [f"ping failed  {TOPIC} -> {hub.url} (3 attempts): HTTP 500"]
         deliver_pings(store, ws, [], NOW + timedelta(days=30))
@@ -229,7 +230,7 @@ def test_max_attempts_mark_a_ping_failed_until_a_later_publish_delivers(store: S
 
         hub.default = Answer(204)
         report = deliver_pings(store, ws, [TOPIC], NOW + timedelta(days=31))
-        assert (report.sent, store.pings()) == (1, [])
+        assert (report.sent, all_pings(store)) == (1, [])
 
 
 @pytest.mark.parametrize(
@@ -240,7 +241,7 @@ def test_a_refusal_fails_at_once_and_an_overload_is_retried(
 ) -> None:
     with running_hub(Answer(status)) as hub:
         deliver_pings(store, settings(hub), [TOPIC], NOW)
-        (ping,) = store.pings()
+        (ping,) = all_pings(store)
         assert (ping.failed, ping.attempts, ping.last_error) == (failed, 1, f"HTTP {status}")
 
 
@@ -251,7 +252,7 @@ def test_a_redirect_is_not_followed(store: Store, status: int) -> None:
         hub.default = Answer(status, (("Location", target.url),))
         deliver_pings(store, settings(hub), [TOPIC], NOW)
         assert target.received == []
-        (ping,) = store.pings()
+        (ping,) = all_pings(store)
         assert ping.failed
         assert ping.last_error == f"HTTP {status} (redirect to {target.url}: not followed)"
 
@@ -261,7 +262,7 @@ def test_a_dead_hub_is_a_retry(store: Store) -> None:
         dead = hub.url
     report = deliver_pings(store, WebSubSettings(hubs=(dead,), timeout_seconds=2.0), [TOPIC], NOW)
     assert (report.retrying, report.pending) == (1, 1)
-    assert "no answer" in str(store.pings()[0].last_error)
+    assert "no answer" in str(all_pings(store)[0].last_error)
 
 
 def test_what_the_budget_does_not_reach_waits_for_the_next_pass(store: Store) -> None:
@@ -277,7 +278,7 @@ def test_pings_owed_to_a_hub_no_longer_configured_are_dropped(store: Store) -> N
     with running_hub(Answer(500)) as old, running_hub() as new:
         deliver_pings(store, settings(old), [TOPIC], NOW)
         deliver_pings(store, settings(new), [], NOW + timedelta(hours=2))
-        assert store.pings() == []
+        assert all_pings(store) == []
         assert new.received == []  # nothing was published since it was added
 
 
@@ -288,7 +289,7 @@ def test_status_lists_pending_and_failed_pings_from_a_read_only_state(tmp_path: 
             deliver_pings(store, settings(hub), [TOPIC, BASE_URL + "rfi-cn.atom"], NOW)
     readonly = open_store(tmp_path / "state.sqlite", readonly=True)
     try:
-        lines = format_pings(readonly.pings())
+        lines = format_pings(all_pings(readonly))
     finally:
         readonly.close()
     retry = (NOW + timedelta(seconds=60)).isoformat()
@@ -304,12 +305,12 @@ def test_a_state_from_before_pings_reads_as_none_owed(tmp_path: Path) -> None:
         store.db.commit()
     readonly = open_store(tmp_path / "state.sqlite", readonly=True)
     try:
-        assert readonly.pings() == []
+        assert all_pings(readonly) == []
     finally:
         readonly.close()
     with _open(tmp_path) as store:  # a writable open adds the table back
-        store.queue_pings(["https://hub.example.org/"], [TOPIC], NOW)
-        assert len(store.pings()) == 1
+        queue_pings(store, ["https://hub.example.org/"], [TOPIC], NOW)
+        assert len(all_pings(store)) == 1
 
 
 # -- the daemon's pass ----------------------------------------------------------------------

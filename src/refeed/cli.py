@@ -32,6 +32,7 @@ from refeed.pipeline import (
     run_pass,
 )
 from refeed.service.lock import state_lock
+from refeed.state.pings import all_pings, owes_pings
 from refeed.state.store import Store, open_store
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
@@ -107,7 +108,9 @@ def build_command(full: bool, **paths: Any) -> None:
         click.echo(_summary(report, store, config))
         for merge in report.merged:
             click.echo(f"refeed: {merge.describe()}")
-        if config.websub.hubs or store.owes_pings():  # else no HTTP client is imported
+        if config.websub.hubs or owes_pings(
+            store,
+        ):  # else no HTTP client is imported
             from refeed.service.websub import deliver_pings, topic_urls  # after the feeds are out
 
             topics = topic_urls(config.base_url, report.written)
@@ -261,7 +264,7 @@ def _status(store: Store, config: Config) -> dict[str, Any]:
                 "next_attempt": p.next_attempt.isoformat(timespec="seconds"),
                 "last_error": p.last_error,
             }
-            for p in store.pings()
+            for p in all_pings(store)
         ],
         "libraries": recorded_libraries(store),  # what cleaned and rendered what is served
     }

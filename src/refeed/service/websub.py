@@ -30,7 +30,17 @@ from urllib.parse import urlencode
 from refeed import __version__
 from refeed.config import WebSubSettings
 from refeed.output.formats import FEED_FORMATS
-from refeed.state.store import PingRow, Store
+from refeed.state.pings import (
+    PingRow,
+    all_pings,
+    drop_pings_except,
+    due_pings,
+    ping_delivered,
+    ping_missed,
+    postpone_pings,
+    queue_pings,
+)
+from refeed.state.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -106,17 +116,17 @@ def deliver_pings(
     started = time.monotonic()
     report = PingReport()
     with store.transaction():
-        store.drop_pings_except(settings.hubs)
-        store.queue_pings(settings.hubs, topics, now)
+        drop_pings_except(store, settings.hubs)
+        queue_pings(store, settings.hubs, topics, now)
     report.queued = len(settings.hubs) * len(topics)
     budget = settings.budget_seconds if budget is None else budget
-    due = store.due_pings(now) if budget > 0 else []
+    due = due_pings(store, now) if budget > 0 else []
     if due:
         outcomes = _send_all(due, settings.timeout_seconds, started + budget)
         with store.transaction():
             for outcome in outcomes:
                 _record(store, settings, outcome, now, report)
-    report.pending = sum(1 for p in store.pings() if not p.failed)
+    report.pending = sum(1 for p in all_pings(store) if not p.failed)
     report.seconds = time.monotonic() - started
     return report
 
@@ -231,7 +241,7 @@ def _record(
 ) -> None:
     ping = outcome.ping
     if outcome.error is None:
-        store.ping_delivered(ping.hub, ping.topic)
+        ping_delivered(store, ping.hub, ping.topic)
         report.sent += 1
         return
     attempts = ping.attempts + 1
@@ -240,9 +250,9 @@ def _record(
     if asked is not None:  # the hub's word replaces the backoff, within the same cap
         next_at = min(asked, now + timedelta(seconds=settings.max_retry_seconds))
     failed = outcome.permanent or attempts >= settings.max_attempts
-    store.ping_missed(ping.hub, ping.topic, attempts, next_at, outcome.error, failed)
+    ping_missed(store, ping.hub, ping.topic, attempts, next_at, outcome.error, failed)
     if outcome.unreachable:
-        store.postpone_pings(ping.hub, next_at)
+        postpone_pings(store, ping.hub, next_at)
     if failed:
         report.failed += 1
         log.warning("websub: gave up telling %s about %s: %s", ping.hub, ping.topic, outcome.error)

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from refeed.models import CleanArticle, Media, Rejection, SeedFile, StoredEntry
 from refeed.state.schema import (
@@ -96,18 +97,6 @@ class SourceStats:
     source: str
     entries: int
     newest: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PingRow:
-    """A WebSub ping still owed to a hub (or given up on), as the state holds it."""
-
-    hub: str
-    topic: str
-    attempts: int
-    next_attempt: datetime
-    last_error: str | None
-    failed: bool
 
 
 def to_us(when: datetime) -> int:
@@ -496,68 +485,13 @@ class Store:
         tallies = self.tallies()
         return tallies.seeds, tallies.entries
 
-    # -- WebSub pings (PINGS_SCHEMA; used by service/websub.py only) -----------------------
-
-    def queue_pings(self, hubs: Iterable[str], topics: Iterable[str], now: datetime) -> None:
-        """Owe every hub a ping for every topic, due now. An existing row for the same
-        (hub, topic), pending or failed, is reset: the hub will fetch the newest bytes anyway.
-        Its last error is kept for `refeed status` until a ping succeeds."""
-        rows = [(hub, topic, to_us(now)) for hub in hubs for topic in topics]
-        self.db.executemany(
-            "INSERT INTO pings VALUES (?, ?, 0, ?, NULL, 0) ON CONFLICT (hub, topic) DO UPDATE"
-            " SET attempts = 0, next_at_us = excluded.next_at_us, failed = 0",
-            rows,
-        )
-
-    def drop_pings_except(self, hubs: Iterable[str]) -> None:
-        """Forget pings owed to hubs no longer configured."""
-        keep = list(hubs)
-        marks = ", ".join("?" * len(keep))
-        self.db.execute(f"DELETE FROM pings WHERE hub NOT IN ({marks})", keep)
-
-    def due_pings(self, now: datetime) -> list[PingRow]:
-        """Pending pings whose time has come, oldest due first."""
-        rows = self.db.execute(
-            "SELECT * FROM pings WHERE failed = 0 AND next_at_us <= ? ORDER BY next_at_us, hub,"
-            " topic",
-            (to_us(now),),
-        )
-        return [_ping(row) for row in rows]
-
-    def ping_delivered(self, hub: str, topic: str) -> None:
-        self.db.execute("DELETE FROM pings WHERE hub = ? AND topic = ?", (hub, topic))
-
-    def ping_missed(
-        self, hub: str, topic: str, attempts: int, next_at: datetime, error: str, failed: bool
-    ) -> None:
-        """An attempt that did not deliver: retry at `next_at`, or `failed` for good."""
-        self.db.execute(
-            "UPDATE pings SET attempts = ?, next_at_us = ?, last_error = ?, failed = ?"
-            " WHERE hub = ? AND topic = ?",
-            (attempts, to_us(next_at), error, int(failed), hub, topic),
-        )
-
-    def postpone_pings(self, hub: str, until: datetime) -> None:
-        """A hub found down: its other owed pings wait as long as the one that found it."""
-        self.db.execute(
-            "UPDATE pings SET next_at_us = ? WHERE hub = ? AND failed = 0 AND next_at_us < ?",
-            (to_us(until), hub, to_us(until)),
-        )
-
-    def owes_pings(self) -> bool:
-        """Whether any ping is owed or given up on (cheap: one row at most)."""
+    def rows_if_present(self, sql: str) -> list[Any]:
+        """The rows of `sql`, none when its table does not exist: a read-only open of a state
+        written before the table was (pings: state/pings.py)."""
         try:
-            return self.db.execute("SELECT 1 FROM pings LIMIT 1").fetchone() is not None
-        except sqlite3.OperationalError:  # a read-only open of a state from before pings
-            return False
-
-    def pings(self) -> list[PingRow]:
-        """Every ping owed or given up on (for `refeed status`): failed last, then by time."""
-        try:
-            rows = self.db.execute("SELECT * FROM pings ORDER BY failed, next_at_us, hub, topic")
-        except sqlite3.OperationalError:  # a read-only open of a state from before pings
+            return self.db.execute(sql).fetchall()
+        except sqlite3.OperationalError:
             return []
-        return [_ping(row) for row in rows]
 
     def forget_conversions(self) -> None:
         """Script conversions made by another OpenCC (its dictionaries are the output)."""
@@ -572,11 +506,6 @@ class Store:
             self.db.execute(f"DELETE FROM {table}")
         self._stats = None  # not kept in step through a rebuild: it would hold every file
         self.mark_dirty([ALL_SOURCES])
-
-
-def _ping(row: tuple[str, str, int, int, str | None, int]) -> PingRow:
-    hub, topic, attempts, next_at_us, error, failed = row
-    return PingRow(hub, topic, attempts, from_us(next_at_us), error, bool(failed))
 
 
 def _media_json(article: CleanArticle) -> str:
