@@ -437,7 +437,7 @@ import refeed.ingest.clean as clean
 from refeed.errors import SeedError
 from refeed.ingest.policy import default_policy
 from refeed.ingest.seeds import parse_seed
-clean.sanitize_html = lambda html, policy: html
+clean.sanitize_html = lambda html, policy, base=None: html
 policy, now, day = default_policy(), datetime.now(UTC), timedelta(days=1)
 files = sorted(Path(sys.argv[1]).iterdir())
 articles = [parse_seed(p.name, p.read_bytes(), now, day) for p in files]
