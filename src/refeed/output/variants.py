@@ -102,7 +102,7 @@ def make_variant(
     URLs is renamed (https://x/rfi-cn.atom -> https://x/rfi-cn.zh-hant.atom). The feed id is
     derived from the variant's Atom URL, like every feed's. `alternates` is left empty:
     `make_variants` links a feed and its variants to each other. `remembered`: conversions
-    kept across processes (the state's); OpenCC is loaded only for a text nothing holds.
+    kept across processes (the state's); OpenCC runs only for a text nothing holds.
     """
     v = variant_for(variant)
     meta = feed.meta
