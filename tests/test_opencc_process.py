@@ -61,15 +61,25 @@ def test_close_ends_the_child_and_a_later_call_starts_another() -> None:
     converter.close()
 
 
-def test_a_child_that_dies_is_an_error_naming_it_then_replaced() -> None:
+@pytest.fixture
+def child() -> Iterator[tuple[OpenccProcess, int]]:
+    """An s2tw converter whose child has started, and the child's pid."""
     converter = OpenccProcess("s2tw")
     converter("发")
     assert converter.pid is not None
-    os.kill(converter.pid, signal.SIGKILL)
+    yield converter, converter.pid
+    converter.close()
+
+
+def test_a_child_that_dies_is_an_error_naming_it_then_replaced(
+    child: tuple[OpenccProcess, int],
+) -> None:
+    converter, pid = child
+    os.kill(pid, signal.SIGKILL)
     with pytest.raises(ConversionError, match=r"OpenCC's process \(s2tw\) ended"):
         converter("发展")
     assert converter("发展") == "發展"  # the next call has a new child
-    converter.close()
+    assert converter.pid != pid
 
 
 def test_a_configuration_opencc_cannot_load_is_an_error_with_opencc_s_reason() -> None:
@@ -79,12 +89,12 @@ def test_a_configuration_opencc_cannot_load_is_an_error_with_opencc_s_reason() -
     converter.close()
 
 
-def test_the_child_ignores_the_signals_a_terminal_sends_its_whole_group() -> None:
+def test_the_child_ignores_the_signals_a_terminal_sends_its_whole_group(
+    child: tuple[OpenccProcess, int],
+) -> None:
     """Ctrl-C reaches every process of the group: the parent decides whether to stop."""
-    converter = OpenccProcess("s2tw")
-    converter("发")
-    assert converter.pid is not None
-    os.kill(converter.pid, signal.SIGINT)
-    os.kill(converter.pid, signal.SIGTERM)
+    converter, pid = child
+    os.kill(pid, signal.SIGINT)
+    os.kill(pid, signal.SIGTERM)
     assert converter("发展") == "發展"
-    converter.close()
+    assert converter.pid == pid
