@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from refeed.config import load_config
 from refeed.errors import ConfigError
+from refeed.ingest import urls
 from refeed.ingest.policy import ALLOWED_PROTOCOLS, default_policy
 from refeed.ingest.urls import (
     absolutize,
@@ -64,6 +65,52 @@ def test_strip_tracking(url: str, expected: str) -> None:
 )
 def test_absolutize(url: str, expected: str | None) -> None:
     assert absolutize(url, BASE) == expected
+
+
+# URLs shaped like the plain absolute ones absolutize() passes through without urljoin, and
+# every near miss of that shape: scheme case, empty query or fragment, ";" parameters, ports,
+# dot segments, IP hosts, user info, white space.
+_URL_PIECES = st.lists(
+    st.sampled_from(
+        ["/", "a", "..", ".", ";", ";p", "?", "#", "?q=1", "%20", "@", ":", "//", "x.y", "é",
+         " ", "\\", "&", "=", "[", "]", "~"]
+    ),
+    max_size=8,
+).map("".join)  # fmt: skip
+_PLAIN_LIKE = st.builds(
+    lambda scheme, host, port, rest: f"{scheme}://{host}{port}{rest}",
+    st.sampled_from(["https", "http", "HTTPS", "Http", "ftp", "mailto"]),
+    st.sampled_from(["x.example", "www.rfi.fr", "A.B.", "1.2.3.4", "h", "u@h.test", "x_y.z"]),
+    st.sampled_from(["", ":80", ":443", ":8080", ":99999", ":", ":0"]),
+    _URL_PIECES,
+)
+
+
+@settings(max_examples=600)
+@given(
+    url=_PLAIN_LIKE | _URL_PIECES,
+    base=st.sampled_from([BASE, "http://www.example.com/a/b;c?d#e", "https://h/"]),
+)
+@example(url="https://x.example/a?", base=BASE)
+@example(url="https://x.example/a#", base=BASE)
+@example(url="https://x.example/a;", base=BASE)
+@example(url="https://x.example/a?#f", base=BASE)
+@example(url="HTTPS://x.example/a", base=BASE)
+@example(url="http://x.example/a/../b", base=BASE)
+def test_property_absolutize_passes_through_only_what_urljoin_writes_back(
+    url: str, base: str
+) -> None:
+    """The URLs absolutize() returns without calling urljoin are exactly those urljoin would
+    have returned unchanged: the shortcut changes no result."""
+    written = urls._TAB_OR_NEWLINE.sub("", url).strip(urls._C0_AND_SPACE)
+    assert absolutize(url, base) == urls._joined(written, base)
+
+
+@settings(max_examples=300)
+@given(url=_PLAIN_LIKE)
+def test_property_strip_tracking_without_a_query_is_the_url(url: str) -> None:
+    if "?" not in url:
+        assert strip_tracking(url, lambda name: True) == url
 
 
 @pytest.mark.parametrize(

@@ -228,6 +228,12 @@ def _ipv4_number(text: str) -> int | None:
 def absolutize(url: str, base: str) -> str | None:
     """`url` resolved against `base`; None for a URL that cannot be parsed at all."""
     url = _TAB_OR_NEWLINE.sub("", url).strip(_C0_AND_SPACE)
+    if _is_joined_as_written(url):
+        return url  # what _joined returns for it, at a tenth of the cost
+    return _joined(url, base)
+
+
+def _joined(url: str, base: str) -> str | None:
     try:
         resolved = urljoin(base, url)
         urlsplit(resolved).port  # noqa: B018 - raises ValueError for a malformed port/host
@@ -236,8 +242,25 @@ def absolutize(url: str, base: str) -> str | None:
     return resolved
 
 
+def _is_joined_as_written(url: str) -> bool:
+    """Whether urljoin(base, url) is `url` itself for any http(s) base, and its port parses:
+    a plain absolute http(s) URL (lower-case scheme, ASCII host, a port under 10000) that
+    urljoin's split and re-join writes back unchanged, which it does not for an empty query
+    ("x?"), an empty fragment ("x#") or a ";" in the path (its RFC 2396 parameters). Half of
+    an article's URLs are such; the rest take urljoin."""
+    return (
+        url.startswith(("https://", "http://"))
+        and ";" not in url
+        and not url.endswith(("?", "#"))
+        and "?#" not in url
+        and _PLAIN_WEB_URL.fullmatch(url) is not None
+    )
+
+
 def strip_tracking(url: str, is_tracking: IsTracking) -> str:
     """`url` without the query parameters `is_tracking` names; everything else untouched."""
+    if "?" not in url:
+        return url  # no query
     try:
         parts = urlsplit(url)
     except ValueError:
