@@ -77,12 +77,16 @@ _URL_PIECES = st.lists(
     ),
     max_size=8,
 ).map("".join)  # fmt: skip
+_PLAIN_PIECES = st.lists(
+    st.sampled_from(["/", "a", "..", ".", "%20", "@", ":", "//", "x.y", "&", "=", "~", "é"]),
+    max_size=8,
+).map(lambda pieces: "/" + "".join(pieces))  # a path after the host, as most URLs have
 _PLAIN_LIKE = st.builds(
     lambda scheme, host, port, rest: f"{scheme}://{host}{port}{rest}",
-    st.sampled_from(["https", "http", "HTTPS", "Http", "ftp", "mailto"]),
-    st.sampled_from(["x.example", "www.rfi.fr", "A.B.", "1.2.3.4", "h", "u@h.test", "x_y.z"]),
-    st.sampled_from(["", ":80", ":443", ":8080", ":99999", ":", ":0"]),
-    _URL_PIECES,
+    st.sampled_from(["https", "http", "https", "http", "HTTPS", "Http", "ftp", "mailto"]),
+    st.sampled_from(["x.example", "www.rfi.fr", "A.B.", "h", "1.2.3.4", "u@h.test", "x_y.z"]),
+    st.sampled_from(["", "", ":80", ":8080", ":99999", ":", ":0"]),
+    _PLAIN_PIECES | _URL_PIECES,
 )
 
 
@@ -106,11 +110,25 @@ def test_property_absolutize_passes_through_only_what_urljoin_writes_back(
     assert absolutize(url, base) == urls._joined(written, base)
 
 
-@settings(max_examples=300)
-@given(url=_PLAIN_LIKE)
-def test_property_strip_tracking_without_a_query_is_the_url(url: str) -> None:
-    if "?" not in url:
-        assert strip_tracking(url, lambda name: True) == url
+_QUERY = st.lists(
+    st.sampled_from(["id=1", "utm_source=x", "", "a", "fbclid=2", "q=%20", "UTM_Medium", "x=?"]),
+    max_size=4,
+).map("&".join)
+
+
+@settings(max_examples=600)
+@given(url=_PLAIN_LIKE, query=st.none() | _QUERY, fragment=st.sampled_from(["", "#", "#f", "#a?b"]))
+@example(url="https://x.example/p", query="id=1", fragment="#")
+@example(url="https://x.example/p", query="id=1&&a", fragment="")
+@example(url="https://x.example/p", query="", fragment="#f")
+@example(url="https://x.example/p;", query="id=1", fragment="")
+@example(url="HTTPS://x.example/p", query="id=1", fragment="")
+def test_property_strip_tracking_shortcut_is_what_splitting_gives(
+    url: str, query: str | None, fragment: str
+) -> None:
+    """A URL returned as it is without urlsplit is what splitting, filtering and joining give."""
+    full = url + ("" if query is None else "?" + query) + fragment
+    assert strip_tracking(full, TRACKING) == urls._stripped(full, TRACKING)
 
 
 @pytest.mark.parametrize(

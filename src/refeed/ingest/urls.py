@@ -261,6 +261,14 @@ def strip_tracking(url: str, is_tracking: IsTracking) -> str:
     """`url` without the query parameters `is_tracking` names; everything else untouched."""
     if "?" not in url:
         return url  # no query
+    if _is_joined_as_written(url):  # urlsplit and urlunsplit would write it back as it is
+        query = url.partition("#")[0].partition("?")[2]
+        if all(f and not is_tracking(_param_name(f)) for f in query.split("&")):
+            return url  # nothing to drop, the common case (image CDN parameters)
+    return _stripped(url, is_tracking)
+
+
+def _stripped(url: str, is_tracking: IsTracking) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
