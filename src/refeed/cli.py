@@ -108,9 +108,7 @@ def build_command(full: bool, **paths: Any) -> None:
         click.echo(_summary(report, store, config))
         for merge in report.merged:
             click.echo(f"refeed: {merge.describe()}")
-        if config.websub.hubs or owes_pings(
-            store,
-        ):  # else no HTTP client is imported
+        if config.websub.hubs or owes_pings(store):  # else no HTTP client is imported
             from refeed.service.websub import deliver_pings, topic_urls  # after the feeds are out
 
             topics = topic_urls(config.base_url, report.written)
