@@ -246,8 +246,8 @@ def _is_joined_as_written(url: str) -> bool:
     """Whether urljoin(base, url) is `url` itself for any http(s) base, and its port parses:
     a plain absolute http(s) URL (lower-case scheme, ASCII host, a port under 10000) that
     urljoin's split and re-join writes back unchanged, which it does not for an empty query
-    ("x?"), an empty fragment ("x#") or a ";" in the path (its RFC 2396 parameters). Half of
-    an article's URLs are such; the rest take urljoin."""
+    ("x?"), an empty fragment ("x#") or a ";" in the path (its RFC 2396 parameters). Most
+    URLs are such (83 % of the bench corpus's URL attributes); the rest take urljoin."""
     return (
         url.startswith(("https://", "http://"))
         and ";" not in url

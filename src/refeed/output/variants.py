@@ -161,8 +161,7 @@ def make_variants(
 
 def convert_html(content_html: str, convert: Convert, policy: HtmlPolicy) -> str:
     """Sanitized HTML with `convert` applied to its text nodes, sanitized again."""
-    split = _split_html(content_html)
-    return _sanitize(split.filled(_convert_all(split.texts, convert)), policy)
+    return _sanitize(_split_html(content_html).converted(convert), policy)
 
 
 @dataclass(slots=True)
@@ -176,11 +175,15 @@ class _Split:
 
     def filled(self, converted: list[str]) -> str:
         """The HTML with each text replaced by its conversion, escaped again: a text that
-        converts into markup stays text."""
+        converts into markup stays text. Once: `out` is filled in place."""
         out = self.out
         for place, text in zip(self.places, converted, strict=True):
             out[place] = html.escape(text, quote=False)
         return "".join(out)
+
+    def converted(self, convert: Convert) -> str:
+        """The HTML with `convert` applied to its texts (joined for as few calls as can be)."""
+        return self.filled(_convert_all(self.texts, convert))
 
 
 def _split_html(content_html: str) -> _Split:
@@ -220,13 +223,6 @@ def _split_plain(content_html: str) -> _Split | None:
             out.append(tag)
         at = token.end()
     return split
-
-
-def _convert_plain(content_html: str, convert: Convert) -> str | None:
-    """What `_TextNodes.convert` gives for HTML made only of sanitizer tokens; None for any
-    other HTML."""
-    split = _split_plain(content_html)
-    return None if split is None else split.filled(_convert_all(split.texts, convert))
 
 
 def converter(opencc_config: str) -> OpenccProcess:
@@ -283,10 +279,10 @@ class ConvertedContents:
         "html" by `convert_html` with `policy`. What neither memory holds is converted in
         one call into OpenCC, a feed's worth at once."""
         done: list[str | bytes] = []  # a conversion, or the key of one to make
-        todo: dict[bytes, tuple[str, str, tuple[bytes, HtmlPolicy | None]]] = {}
+        todo: dict[bytes, tuple[str, str]] = {}
         for kind, text in wanted:
             key = conversion_key(kind, opencc_config, text)
-            memory_key = (key, policy if kind == "html" else None)  # a policy: by identity
+            memory_key = _memory_key(key, kind, policy)
             found = self._items.get(memory_key)
             if found is not None:
                 self._items.move_to_end(memory_key)
@@ -295,14 +291,14 @@ class ConvertedContents:
             elif remembered is not None and (found := remembered.get(key)) is not None:
                 self._hold(memory_key, found)
             else:
-                todo.setdefault(key, (kind, text, memory_key))
+                todo.setdefault(key, (kind, text))
             done.append(key if found is None else found)
         values = _convert_many(list(todo.values()), opencc_config, policy)
         made = dict(zip(todo, values, strict=True))
         for key, value in made.items():
             if remembered is not None:
                 remembered.put(key, value)
-            self._hold(todo[key][2], value)
+            self._hold(_memory_key(key, todo[key][0], policy), value)
         return [made[value] if isinstance(value, bytes) else value for value in done]
 
     def _hold(self, key: tuple[bytes, HtmlPolicy | None], value: str) -> None:
@@ -317,16 +313,20 @@ class ConvertedContents:
         self.held = 0
 
 
-def _convert_many(
-    todo: list[tuple[str, str, object]], opencc_config: str, policy: HtmlPolicy
-) -> list[str]:
-    """Each (kind, text, _) converted, every text and every text node of every HTML in one
+def _memory_key(key: bytes, kind: str, policy: HtmlPolicy) -> tuple[bytes, HtmlPolicy | None]:
+    """What an in-memory conversion is kept under: an HTML one also by its policy (hashed by
+    identity: a new policy converts anew)."""
+    return key, policy if kind == "html" else None
+
+
+def _convert_many(todo: list[tuple[str, str]], opencc_config: str, policy: HtmlPolicy) -> list[str]:
+    """Each (kind, text) converted, every text and every text node of every HTML in one
     call into OpenCC (none when there is nothing to convert: its process is not started)."""
     if not todo:
         return []
-    splits = [_split_html(text) if kind == "html" else None for kind, text, _ in todo]
+    splits = [_split_html(text) if kind == "html" else None for kind, text in todo]
     texts: list[str] = []
-    for (_, text, _), split in zip(todo, splits, strict=True):
+    for (_, text), split in zip(todo, splits, strict=True):
         texts += split.texts if split is not None else [text]
     converted = iter(_convert_all(texts, converter(opencc_config)))
     return [
@@ -344,14 +344,14 @@ def _convert_many(
 CONVERTED = ConvertedContents(budget_chars=500_000)
 
 
-def unload() -> bool:
+def unload() -> None:
     """End the converters' processes and drop the conversions held in memory (a daemon
-    then holds neither between passes); True if a converter had a process running. The
-    next conversion starts its process again (~0.2 s)."""
-    running = [made.close() for made in _CONVERTERS.values()]
+    then holds neither between passes). The next conversion starts its process again
+    (~0.2 s)."""
+    for made in _CONVERTERS.values():
+        made.close()
     _CONVERTERS.clear()
     CONVERTED.clear()
-    return any(running)
 
 
 def _renamed_urls(meta: FeedMeta, name: str) -> dict[str, str]:
@@ -396,8 +396,7 @@ class _TextNodes(HTMLParser):
 
     @classmethod
     def convert(cls, content_html: str, convert: Convert) -> str:
-        split = cls.split(content_html)
-        return split.filled(_convert_all(split.texts, convert))
+        return cls.split(content_html).converted(convert)
 
     def _flush(self) -> None:
         if self._text:
