@@ -14,7 +14,7 @@ from threading import Event
 
 import feedparser
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from refeed import libraries
@@ -660,6 +660,13 @@ def test_ties_a_pass_left_unmarked_are_marked_by_the_next(
         max_size=40,
     ),
     per_pass=st.integers(1, 5),
+)
+# An entry pushed by three at one instant; one of them leaves, another moves to the next
+# microsecond and is written with tie 0 there, and must not end the walk that un-pushes it.
+@example(
+    ops=[(0, 0, False)] * 9
+    + [(1, 0, False), (2, 2, False), (3, 0, False), (0, 0, True), (1, 0, False), (3, 1, False)],
+    per_pass=3,
 )
 def test_shown_times_stay_distinct_when_an_instant_holds_more_entries_than_it_has_room_for(
     ops: list[tuple[int, int, bool]], per_pass: int, tmp_path_factory: pytest.TempPathFactory

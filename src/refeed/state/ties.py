@@ -52,7 +52,10 @@ def renumber(store: Store) -> tuple[list[str], set[str]]:
     """Number the entries again from each recorded instant, and forget the records; the
     URLs whose shown time moved and their sources. A walk from an instant ends at the first
     entry of a later instant that nothing pushes and nothing pushed: from there on the
-    numbers are as they were. O(entries at the recorded instants)."""
+    numbers are as they were. "Nothing pushed" is its tie of 0 only for an entry numbered
+    since it was written: a write sets the tie to 0 whatever the entries before it pushed
+    there, so an entry written since the last numbering (in `changed`) ends no walk.
+    O(entries at the recorded instants, and those written since)."""
     db = store.db
     moved: list[str] = []
     sources: set[str] = set()
@@ -65,12 +68,13 @@ def renumber(store: Store) -> tuple[list[str], set[str]]:
         previous = instant - 1 if shown is None else shown
         walked: list[tuple[int, str]] = []
         rows = db.execute(
-            """SELECT url, source, updated_us, tie FROM entries WHERE updated_us >= ?
-               ORDER BY updated_us, entry_id""",
+            """SELECT e.url, e.source, e.updated_us, e.tie, c.url IS NOT NULL
+               FROM entries e LEFT JOIN changed c ON c.url = e.url
+               WHERE e.updated_us >= ? ORDER BY e.updated_us, e.entry_id""",
             (instant,),
         )
-        for url, source, updated, tie in rows:
-            if updated > instant and updated > previous and tie == 0:
+        for url, source, updated, tie, written in rows:
+            if updated > instant and updated > previous and tie == 0 and not written:
                 break
             previous = max(updated, previous + 1)
             reached = updated
