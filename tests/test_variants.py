@@ -456,6 +456,21 @@ def test_feed_meta(feeds: dict[str, Feed], hant: dict[str, Feed], config: Config
     assert hant["rfi-cn"].total == feeds["rfi-cn"].total
 
 
+def test_a_feed_whose_homepage_is_its_own_page_links_the_variants_page(
+    feeds: dict[str, Feed],
+) -> None:
+    """A derived feed's homepage is its page on this site (china-us.html): its variant's is
+    the variant's page, in the variant's script. A source's homepage (the publisher's site)
+    is kept."""
+    original = feeds["rfi-cn"]
+    derived = replace(original, meta=replace(original.meta, homepage=original.meta.url("html")))
+    variant = make_variant(derived, "zh-Hant", policy=POLICY).meta
+    assert variant.homepage == variant.url("html") != derived.meta.homepage
+    assert variant.homepage.endswith("/rfi-cn.zh-hant.html")
+    kept = make_variant(original, "zh-Hant", policy=POLICY).meta
+    assert kept.homepage == original.meta.homepage != kept.url("html")
+
+
 def test_urls_for_decides_the_variant_urls(feeds: dict[str, Feed]) -> None:
     def urls_for(name: str) -> dict[str, str]:
         return {"atom": f"https://other.example/feeds/{name}/atom.xml"}

@@ -100,7 +100,8 @@ def make_variant(
 
     `urls_for(name)` gives the variant's URLs per format; without it, each of the original's
     URLs is renamed (https://x/rfi-cn.atom -> https://x/rfi-cn.zh-hant.atom). The feed id is
-    derived from the variant's Atom URL, like every feed's. `alternates` is left empty:
+    derived from the variant's Atom URL, like every feed's; a feed whose homepage is its own
+    page (a derived feed's) links the variant's page instead. `alternates` is left empty:
     `make_variants` links a feed and its variants to each other. `remembered`: conversions
     kept across processes (the state's); OpenCC runs only for a text nothing holds.
     """
@@ -113,10 +114,12 @@ def make_variant(
     done = iter(CONVERTED.converted_all(wanted, v.opencc_config, policy, remembered))
     name = variant_name(meta.name, v.tag)
     urls = dict(urls_for(name)) if urls_for is not None else _renamed_urls(meta, name)
+    own_page = meta.homepage == meta.urls.get("html")  # a derived feed's: its page on this site
     variant_meta = replace(
         meta,
         name=name,
         feed_id=feed_id(urls.get("atom") or next(iter(urls.values()))),
+        homepage=urls.get("html", meta.homepage) if own_page else meta.homepage,
         title=next(done),
         subtitle=next(done) if meta.subtitle else meta.subtitle,
         language=v.tag,
