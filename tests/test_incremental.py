@@ -23,6 +23,7 @@ from refeed.ingest import CLEANING_REVISION
 from refeed.ingest import worker as ingest
 from refeed.ingest.seeds import scan_folder
 from refeed.models import CleanArticle
+from refeed.output import RENDERING_REVISION
 from refeed.pipeline import PassReport, run_pass
 from refeed.state.schema import SCHEMA_VERSION
 from refeed.state.store import Merge, Store, Tallies, open_store, to_us
@@ -859,6 +860,25 @@ def test_a_new_cleaning_revision_cleans_the_archive_again_once(
     monkeypatch.setattr(pipeline, "CLEANING_REVISION", CLEANING_REVISION + 1)
     assert site.run().new == 3
     assert site.run().new == 0
+
+
+def test_a_new_rendering_revision_renders_every_feed_again_once(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change to what refeed's own rendering writes (output.RENDERING_REVISION) must reach
+    the feeds written before it, though no entry changed."""
+    from refeed import pipeline
+
+    make_corpus(site.seeds, 3)
+    site.run()
+    written = site.out / "all.atom"
+    good = written.read_bytes()
+    written.write_bytes(good.replace(b"<title>", b"<title>stale ", 1))  # as an older refeed wrote
+    site.run()
+    assert written.read_bytes() != good  # nothing changed: nothing rendered
+    monkeypatch.setattr(pipeline, "RENDERING_REVISION", RENDERING_REVISION + 1)
+    site.run()
+    assert written.read_bytes() == good
 
 
 @pytest.fixture

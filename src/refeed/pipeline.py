@@ -30,6 +30,7 @@ from refeed.ingest import CLEANING_REVISION
 from refeed.ingest.seeds import compare, scan_folder, stat_named
 from refeed.ingest.worker import Job, Outcome, hash_file, ingest_all
 from refeed.models import Rejection, SeedFile
+from refeed.output import RENDERING_REVISION
 from refeed.output.publish import remove_leftovers
 from refeed.state.store import ALL_SOURCES, Merge, Store, from_us, to_us
 
@@ -185,7 +186,7 @@ def _check_fingerprints(store: Store, config: Config, out_dir: Path, full: bool)
                           config.max_seed_bytes, config.max_future, cleaners, python,
                           zones)  # fmt: skip
     looks = replace(config, path="", paths=Paths(), run=RunSettings())  # what bytes depend on
-    render = _fingerprint(__version__, looks, str(out_dir.resolve()),
+    render = _fingerprint(__version__, RENDERING_REVISION, looks, str(out_dir.resolve()),
                           [found.get(d) for d in libraries.RENDER])  # fmt: skip
     reset = full or store.get_meta("ingest") != ingest
     with store.transaction():
