@@ -20,15 +20,12 @@ import re
 from collections.abc import Iterator
 from datetime import tzinfo
 
-from bs4 import BeautifulSoup
-from bs4.builder import HTMLTreeBuilder
-from bs4.element import NavigableString, PageElement, Tag
-
 from refeed.errors import SeedError
 from refeed.ingest.html5 import walk_body
 from refeed.ingest.page import with_page_facts
 from refeed.ingest.policy import HtmlPolicy
 from refeed.ingest.sanitize import sanitize_html, xml_safe_text
+from refeed.ingest.soup import BeautifulSoup, HTMLTreeBuilder, NavigableString, PageElement, Tag
 from refeed.ingest.sources import entry_id
 from refeed.ingest.urls import absolutize, canonical_url, is_web_url, rewrite_srcset, strip_tracking
 from refeed.models import CleanArticle, ParsedArticle
