@@ -101,6 +101,11 @@ DOCUMENTS = {"plain": PLAIN, "complete": COMPLETE, "subscription": SUBSCRIPTION,
              "middle": MIDDLE, "first": FIRST}  # fmt: skip
 
 
+# RFC 4287 4.2.7.2: "alternate" written as an IRI, which readers that take the feed's website
+# from the links named "alternate" do not mistake for it (newsboat takes the last of them).
+ALTERNATE_IRI = "http://www.iana.org/assignments/relation/alternate"
+
+
 def feed_links(root: etree._Element, tag: str) -> list[tuple[str, ...]]:
     """(rel, type, hreflang, href) of the document-level links, in document order."""
     return [
@@ -115,7 +120,8 @@ def expected_links(doc: Feed, fmt: str, media_type: str) -> list[tuple[str, ...]
     links: list[tuple[str, ...]] = [("self", media_type, "", doc.meta.urls[fmt])]
     if fmt == "atom":
         links.append(("alternate", "text/html", "", "https://www.rfi.fr/cn/"))
-    links.append(("alternate", media_type, "zh-Hant", HANT.urls[fmt]))
+    other_script = ALTERNATE_IRI if fmt == "atom" else "alternate"
+    links.append((other_script, media_type, "zh-Hant", HANT.urls[fmt]))
     history = doc.history
     if history is not None and not (history.complete and not history.archive):
         for rel, urls_ in (("current", history.current), ("prev-archive", history.prev_archive),

@@ -5,4 +5,6 @@
 # so). It is part of the render fingerprint (pipeline._check_fingerprints), so every feed of
 # an existing state is rendered again once, as when a renderer library's version moves.
 # 1: a derived feed's script variant links its own page as its homepage (variants.py).
-RENDERING_REVISION = 1
+# 2: Atom: other-script versions linked with the IRI form of "alternate" (links.py), and the
+#    feed's author named in every entry without a byline (atom.py), for newsboat.
+RENDERING_REVISION = 2

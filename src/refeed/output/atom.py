@@ -18,6 +18,7 @@ from lxml import etree
 
 from refeed import __version__
 from refeed.output.links import (
+    ALTERNATE_IRI,
     FH_NS,
     alternate_links,
     history_links,
@@ -48,8 +49,7 @@ def render_atom(feed: Feed) -> bytes:
         fg.subtitle(meta.subtitle)
     fg.link(href=meta.url("atom"), rel="self", type=MEDIA_TYPE)
     fg.link(href=meta.homepage, rel="alternate", type="text/html")
-    for href, lang in alternate_links(meta, "atom"):  # the same feed in the other script
-        fg.link(href=href, rel="alternate", type=MEDIA_TYPE, **({"hreflang": lang} if lang else {}))
+    extras.alternates = alternate_links(meta, "atom")  # feedgen writes no rel IRI
     for rel, href in history_links(feed.history, "atom"):
         fg.link(href=href, rel=rel, type=MEDIA_TYPE)
     for hub in subscription_hubs(feed):
@@ -62,12 +62,12 @@ def render_atom(feed: Feed) -> bytes:
     fg.generator(GENERATOR, version=__version__)
     fg.updated(feed.updated)
     for item in feed.items:
-        _add_entry(fg, item)
+        _add_entry(fg, item, meta.author)
     data: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data
 
 
-def _add_entry(fg: FeedGenerator, item: Item) -> None:
+def _add_entry(fg: FeedGenerator, item: Item, feed_author: str) -> None:
     fe = fg.add_entry(order="append")
     extras: _EntryExtras = fe.refeed
     fe.id(item.entry_id)
@@ -76,7 +76,10 @@ def _add_entry(fg: FeedGenerator, item: Item) -> None:
     fe.link(href=item.url, rel="alternate", type="text/html")
     fe.published(item.published)
     fe.updated(item.updated)
-    for name in item.authors:
+    # Named in every entry, the feed's author where the article has no byline: RFC 4287
+    # lets an entry inherit it, but readers that read an entry's own authors only (newsboat)
+    # would show none. RSS, which has no inheritance, names it in every item too.
+    for name in item.authors or (feed_author,):
         fe.author(name=name)
     for term in item.categories:
         fe.category(term=term)
@@ -98,11 +101,13 @@ def _text_construct(text: str) -> tuple[str, str]:
 class _FeedExtras(BaseExtension):  # type: ignore[misc]
     """Declares Media RSS on the root of a feed whose entries carry media, and RFC 5005's
     namespace on a document that says fh:archive or fh:complete (written here: feedgen
-    knows neither). Nothing is declared that the document does not use."""
+    knows neither). Nothing is declared that the document does not use. Writes the links to
+    the same feed in the other script, whose rel feedgen would refuse (links.ALTERNATE_IRI)."""
 
     def __init__(self) -> None:
         self.media = False
         self.history: History | None = None
+        self.alternates: list[tuple[str, str | None]] = []
 
     def extend_ns(self) -> dict[str, str]:
         return ({"media": MRSS_NS} if self.media else {}) | (
@@ -110,6 +115,14 @@ class _FeedExtras(BaseExtension):  # type: ignore[misc]
         )
 
     def extend_atom(self, feed: Any) -> Any:
+        # the same feed in the other script, after the page (the feed's one "alternate")
+        after = next(el for el in feed.iterchildren("link") if el.get("rel") == "alternate")
+        for href, lang in self.alternates:
+            link = etree.Element("link", href=href, rel=ALTERNATE_IRI, type=MEDIA_TYPE)
+            if lang:
+                link.set("hreflang", lang)
+            after.addnext(link)
+            after = link
         for name in history_marks(self.history):
             etree.SubElement(feed, f"{{{FH_NS}}}{name}")
         return feed

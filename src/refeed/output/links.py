@@ -51,6 +51,13 @@ def subscription_hubs(feed: Feed) -> tuple[str, ...]:
     return feed.meta.hubs
 
 
+# RFC 4287 section 4.2.7.2: a rel name is the relation named by this IRI followed by the name.
+# An Atom feed links the same feed in the other script with the IRI form of "alternate":
+# readers take the feed's website from its links by the string "alternate", some the first
+# such link (Tiny Tiny RSS) and some the last (newsboat), so the page must be the only one.
+ALTERNATE_IRI = "http://www.iana.org/assignments/relation/alternate"
+
+
 def alternate_links(meta: FeedMeta, format_name: str) -> list[tuple[str, str | None]]:
     """(href, hreflang) of the same feed in the other script, in `format_name`. A variant
     always names its language; an original whose source names none is linked without
