@@ -115,13 +115,16 @@ def feed_links(root: etree._Element, tag: str) -> list[tuple[str, ...]]:
 
 
 def expected_links(doc: Feed, fmt: str, media_type: str) -> list[tuple[str, ...]]:
-    """What the brief asks for: self; the homepage (Atom only: RSS has <link>); the other
+    """What the brief asks for: self, the homepage (Atom only: RSS has <link>) and the other
     script; the history links; the hubs (subscription documents only)."""
-    links: list[tuple[str, ...]] = [("self", media_type, "", doc.meta.urls[fmt])]
-    if fmt == "atom":
+    links: list[tuple[str, ...]] = []
+    if fmt == "atom":  # the page first, then the other script, then self
         links.append(("alternate", "text/html", "", "https://www.rfi.fr/cn/"))
-    other_script = ALTERNATE_IRI if fmt == "atom" else "alternate"
-    links.append((other_script, media_type, "zh-Hant", HANT.urls[fmt]))
+        links.append((ALTERNATE_IRI, media_type, "zh-Hant", HANT.urls[fmt]))
+        links.append(("self", media_type, "", doc.meta.urls[fmt]))
+    else:
+        links.append(("self", media_type, "", doc.meta.urls[fmt]))
+        links.append(("alternate", media_type, "zh-Hant", HANT.urls[fmt]))
     history = doc.history
     if history is not None and not (history.complete and not history.archive):
         for rel, urls_ in (("current", history.current), ("prev-archive", history.prev_archive),

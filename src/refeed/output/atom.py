@@ -47,9 +47,11 @@ def render_atom(feed: Feed) -> bytes:
     fg.title(meta.title)
     if meta.subtitle:
         fg.subtitle(meta.subtitle)
-    fg.link(href=meta.url("atom"), rel="self", type=MEDIA_TYPE)
+    # The page first: readers that take the first link of a feed as its website (the npm
+    # feed-extractor) would otherwise link it to the feed itself.
     fg.link(href=meta.homepage, rel="alternate", type="text/html")
     extras.alternates = alternate_links(meta, "atom")  # feedgen writes no rel IRI
+    fg.link(href=meta.url("atom"), rel="self", type=MEDIA_TYPE)
     for rel, href in history_links(feed.history, "atom"):
         fg.link(href=href, rel=rel, type=MEDIA_TYPE)
     for hub in subscription_hubs(feed):
