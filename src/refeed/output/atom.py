@@ -117,14 +117,14 @@ class _FeedExtras(BaseExtension):  # type: ignore[misc]
         )
 
     def extend_atom(self, feed: Any) -> Any:
-        # the same feed in the other script, after the page (the feed's one "alternate")
-        after = next(el for el in feed.iterchildren("link") if el.get("rel") == "alternate")
-        for href, lang in self.alternates:
-            link = etree.Element("link", href=href, rel=ALTERNATE_IRI, type=MEDIA_TYPE)
-            if lang:
-                link.set("hreflang", lang)
-            after.addnext(link)
-            after = link
+        if self.alternates:  # the same feed in the other script, after the page
+            after = next(el for el in feed.iterchildren("link") if el.get("rel") == "alternate")
+            for href, lang in self.alternates:
+                link = etree.Element("link", href=href, rel=ALTERNATE_IRI, type=MEDIA_TYPE)
+                if lang:
+                    link.set("hreflang", lang)
+                after.addnext(link)
+                after = link
         for name in history_marks(self.history):
             etree.SubElement(feed, f"{{{FH_NS}}}{name}")
         return feed
