@@ -1,5 +1,6 @@
 """What an Atom or RSS document says, field by field, to compare with what a real feed client
-read from it (tests/test_newsboat.py, tests/test_sfeed.py), and the documents to feed them.
+read from it (tests/test_newsboat.py, tests/test_sfeed.py), and the documents to feed them
+(built once a session: conftest's `client_site`).
 
 The fields are read from the XML the way the formats define them, not the way any client
 does: each client test says which of them its client keeps, and how.
@@ -120,7 +121,9 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def client_site(tmp_path_factory: pytest.TempPathFactory, config: Config) -> dict[str, list[Path]]:
+def build_client_site(
+    tmp_path_factory: pytest.TempPathFactory, config: Config
+) -> dict[str, list[Path]]:
     """Every Atom and RSS document of two builds, the sample articles ("valid") and the media
     ones ("media"), each with a zh-Hant variant of the combined feed and archive pages (3
     entries a feed, 2 a page)."""

@@ -53,3 +53,11 @@ def build(
         return run_pass(seeds, out, config, store, now, **kwargs)  # type: ignore[arg-type]
     finally:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def client_site(tmp_path_factory: pytest.TempPathFactory, config: Config) -> dict[str, list[Path]]:
+    """The documents every real-client test reads (tests/clientcheck.py), built once."""
+    from .clientcheck import build_client_site  # clientcheck imports this module
+
+    return build_client_site(tmp_path_factory, config)

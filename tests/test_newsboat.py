@@ -23,9 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from refeed.config import Config
-
-from .clientcheck import Entry, check_client_site, client_site, document_says
+from .clientcheck import Entry, check_client_site, document_says
 
 NEWSBOAT = shutil.which("newsboat")
 pytestmark = pytest.mark.skipif(
@@ -87,19 +85,14 @@ def podcasts(entry: Entry) -> set[tuple[str, str]]:
     return {m for m in (*entry.enclosures, *entry.media) if m[1].startswith(PODCAST_TYPES)}
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, config: Config) -> dict[str, list[Path]]:
-    return client_site(tmp_path_factory, config)
-
-
-def test_the_site_has_what_the_test_needs(site: dict[str, list[Path]]) -> None:
-    check_client_site(site)
+def test_the_site_has_what_the_test_needs(client_site: dict[str, list[Path]]) -> None:
+    check_client_site(client_site)
 
 
 def test_newsboat_reads_every_document_as_written(
-    site: dict[str, list[Path]], tmp_path: Path
+    client_site: dict[str, list[Path]], tmp_path: Path
 ) -> None:
-    for document in site["valid"] + site["media"]:
+    for document in client_site["valid"] + client_site["media"]:
         says = document_says(document)
         read = newsboat_reads(document, tmp_path)
         assert (read.title, read.site) == (says.title, says.site), document
@@ -117,13 +110,15 @@ def test_newsboat_reads_every_document_as_written(
             assert (item.enclosure in offered) if offered else item.enclosure is None, document
 
 
-def test_newsboat_keeps_a_podcast_enclosure(site: dict[str, list[Path]], tmp_path: Path) -> None:
+def test_newsboat_keeps_a_podcast_enclosure(
+    client_site: dict[str, list[Path]], tmp_path: Path
+) -> None:
     """The podcast article offers its audio and its video; newsboat keeps one of them, the
     file its podboat downloads. (Images, which it does not keep, are the other articles.)"""
     podcast = {("https://media.example.com/ep1.mp3", "audio/mpeg"),
                ("https://www.example.com/video/ep1.webm", "video/webm")}  # fmt: skip
     for name in ("example.com.atom", "example.com.rss"):
-        (document,) = [p for p in site["media"] if p.name == name]
+        (document,) = [p for p in client_site["media"] if p.name == name]
         kept = [i.enclosure for i in newsboat_reads(document, tmp_path).items if i.enclosure]
         assert len(kept) == 1, name
         assert kept[0] in podcast, name

@@ -21,9 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from refeed.config import Config
-
-from .clientcheck import Entry, check_client_site, client_site, document_says
+from .clientcheck import Entry, check_client_site, document_says
 
 SFEED = shutil.which("sfeed")
 pytestmark = pytest.mark.skipif(
@@ -67,20 +65,15 @@ def shown_title(entry: Entry) -> str:
     return entry.title
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, config: Config) -> dict[str, list[Path]]:
-    return client_site(tmp_path_factory, config)
-
-
-def test_the_site_has_what_the_test_needs(site: dict[str, list[Path]]) -> None:
-    check_client_site(site)
-    titles = [e.title_type for p in site["valid"] for e in document_says(p).entries]
+def test_the_site_has_what_the_test_needs(client_site: dict[str, list[Path]]) -> None:
+    check_client_site(client_site)
+    titles = [e.title_type for p in client_site["valid"] for e in document_says(p).entries]
     assert "html" in titles
     assert "text" in titles
 
 
-def test_sfeed_reads_every_document_as_written(site: dict[str, list[Path]]) -> None:
-    for document in site["valid"] + site["media"]:
+def test_sfeed_reads_every_document_as_written(client_site: dict[str, list[Path]]) -> None:
+    for document in client_site["valid"] + client_site["media"]:
         says = document_says(document)
         read = sfeed_reads(document)
         assert [r["id"] for r in read] == [one_line(e.guid) for e in says.entries], document
